@@ -1,0 +1,457 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Store } from '../store/store.ts';
+import { processAlive } from '../store/executions.ts';
+import { now } from './clock.ts';
+import { EngineError } from './errors.ts';
+import type { Registry } from './registry.ts';
+import { formatRunKey, validateRunKey } from './run-key.ts';
+import { emptyStep, newRunState, type RunState, type StepState } from './run-state.ts';
+import { livePrepareContext } from './prepare-context.ts';
+import { prepareInput } from './step-input.ts';
+import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
+
+/** Outputs larger than this belong in an artifact file, not in the state JSON. */
+export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
+const PROGRESS_WRITE_INTERVAL_MS = 500;
+
+export interface SubmitResult {
+  /** The state right after the input was accepted (the step is `done`, or `running` if it has work to do). */
+  state: RunState;
+  /** Resolves with the state once the step has finished, failed or been cancelled. Never rejects. */
+  completion: Promise<RunState>;
+}
+
+export interface ProgressEvent {
+  run: string;
+  step: string;
+  progress: Progress;
+}
+
+interface ActiveStep {
+  controller: AbortController;
+  startedAt: string;
+  progress: Progress;
+  lastWrite: number;
+}
+
+export interface EngineEvents {
+  progress: [ProgressEvent];
+  /** A run's state changed (any step, any cause). */
+  change: [string];
+}
+
+/**
+ * The one engine behind the web app, the CLI, the scheduler and MCP. It enforces the rules
+ * (order of steps, finalized runs are locked), executes steps in the background, and writes
+ * every state change together with its event in one SQLite transaction.
+ */
+export class Engine {
+  /** Identifies this process's executions (a pid alone may be reused after a restart). */
+  readonly owner = randomUUID();
+  readonly bus = new EventEmitter<EngineEvents>();
+  private readonly active = new Map<string, ActiveStep>();
+
+  constructor(readonly store: Store, readonly registry: Registry) {
+    this.bus.setMaxListeners(0);
+    this.recover();
+  }
+
+  workflow(id: string): Workflow {
+    const wf = this.registry.get(id);
+    if (!wf) throw new EngineError('not_found', `no workflow "${id}" (known: ${this.registry.list().map((w) => w.id).join(', ') || 'none'})`);
+    return wf;
+  }
+
+  step(wf: Workflow, stepId: string): AnyStep {
+    const s = findStep(wf, stepId);
+    if (!s) throw new EngineError('not_found', `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((x) => x.id).join(', ')})`);
+    return s;
+  }
+
+  /** The key `open` would give a new run of this workflow in this profile. */
+  nextKey(workflowId: string, profile: string = this.store.profiles.current()): string {
+    this.workflow(workflowId);
+    let n = this.store.runs.maxNumber(profile, workflowId) + 1;
+    while (this.store.runs.exists(formatRunKey(profile, workflowId, n))) n++;
+    return formatRunKey(profile, workflowId, n);
+  }
+
+  /** Creates a run, or resumes it if the key exists. Without a key, takes the next free number. */
+  open(workflowId: string, opts: { key?: string | undefined; profile?: string | undefined } = {}): { state: RunState; created: boolean } {
+    const wf = this.workflow(workflowId);
+    const profile = opts.profile ?? this.store.profiles.current();
+    if (!this.store.profiles.exists(profile)) throw new EngineError('not_found', `no profile "${profile}"`);
+    const typed = opts.key !== undefined && opts.key.trim() !== '' ? validateRunKey(opts.key) : undefined;
+    return this.store.tx(() => {
+      if (typed) {
+        const existing = this.store.runs.get(typed);
+        if (existing) {
+          if (existing.workflow !== wf.id) throw new EngineError('workflow_mismatch', `run "${typed}" belongs to workflow "${existing.workflow}", not "${wf.id}"`);
+          return { state: this.reap(existing), created: false };
+        }
+      }
+      let number: number | null = null;
+      let key = typed;
+      if (!key) {
+        number = this.store.runs.maxNumber(profile, wf.id) + 1;
+        while (this.store.runs.exists(formatRunKey(profile, wf.id, number))) number++;
+        key = formatRunKey(profile, wf.id, number);
+      }
+      const t = now();
+      const state = newRunState(wf.id, key, profile, wf.steps.map((s) => s.id), t);
+      this.store.runs.insert(state, number);
+      this.store.events.append(key, t, 'created', null, { workflow: wf.id, profile });
+      return { state, created: true };
+    });
+  }
+
+  /** The run's state. Steps whose executing process has died are marked interrupted on the way. */
+  get(key: string): RunState {
+    const state = this.store.runs.get(key);
+    if (!state) throw new EngineError('not_found', `no run "${key}"`);
+    if (!Object.values(state.steps).some((s) => s.status === 'running')) return state;
+    return this.store.tx(() => this.reap(this.store.runs.get(key)!));
+  }
+
+  /** Values to pre-fill a step's form with: what was entered before, else a suggestion, else defaults. */
+  formValues(state: RunState, stepId: string): Record<string, unknown> {
+    const wf = this.workflow(state.workflow);
+    const step = this.step(wf, stepId);
+    const s = state.steps[stepId];
+    if (s?.input) return s.input;
+    const values: Record<string, unknown> = {};
+    for (const [name, w] of Object.entries(step.fields)) if (w.initial !== undefined) values[name] = w.initial;
+    if (step.suggest) {
+      try {
+        Object.assign(values, step.suggest({ outputs: this.outputsBefore(state, wf, stepId), runKey: state.key }) ?? {});
+      } catch {
+        // A suggestion is a convenience; a failing one must not block the form.
+      }
+    }
+    return values;
+  }
+
+  /** Validates and records a step's input, then runs its work in the background. `baseDir` resolves relative file paths. */
+  async submit(key: string, stepId: string, raw: Record<string, unknown>, opts: { baseDir?: string } = {}): Promise<SubmitResult> {
+    const first = this.get(key);
+    const wf = this.workflow(first.workflow);
+    const step = this.step(wf, stepId);
+    this.checkSubmittable(first, wf, stepId);
+    // Prepare (may store uploads) outside the transaction: it is async and may be slow.
+    const input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir));
+    const state = this.store.tx(() => {
+      const st = this.reap(this.store.runs.get(key)!);
+      this.checkSubmittable(st, wf, stepId);
+      const t = now();
+      const s: StepState = { input, output: null, status: 'running', startedAt: t, finishedAt: null };
+      if (!step.run) Object.assign(s, { status: 'done', output: structuredClone(input), finishedAt: t });
+      st.steps[stepId] = s;
+      st.updated = t;
+      this.store.runs.update(st);
+      this.store.events.append(key, t, 'submitted', stepId, { input });
+      if (step.run) this.store.executions.claim(key, stepId, this.owner, t);
+      return st;
+    });
+    this.bus.emit('change', key);
+    if (!step.run) return { state, completion: Promise.resolve(state) };
+    return { state, completion: this.execute(state, wf, step, input) };
+  }
+
+  /** Go back to `stepId`: it asks for input again (pre-filled), and every later step is cleared. */
+  revert(key: string, stepId: string): RunState {
+    const wf = this.workflow(this.get(key).workflow);
+    const idx = wf.steps.findIndex((s) => s.id === stepId);
+    if (idx < 0) this.step(wf, stepId);
+    const state = this.store.tx(() => {
+      const st = this.reap(this.store.runs.get(key)!);
+      if (st.finalized) throw new EngineError('finalized', `run "${key}" is finalized; unfinalize it before reverting`);
+      const firstOpen = wf.steps.findIndex((s) => st.steps[s.id]?.status !== 'done');
+      if (firstOpen >= 0 && idx > firstOpen) {
+        throw new EngineError('out_of_order', `cannot revert to "${stepId}": step "${wf.steps[firstOpen]!.id}" before it is not done yet`);
+      }
+      const t = now();
+      wf.steps.forEach((s, i) => {
+        if (i < idx) return;
+        const old = st.steps[s.id] ?? emptyStep();
+        if (old.status === 'running') {
+          const ex = this.store.executions.get(key, s.id);
+          if (ex && ex.owner !== this.owner) {
+            throw new EngineError('running', `step "${s.id}" is running in another Railbook process (pid ${ex.pid}); stop it there first`);
+          }
+          this.stopLocal(key, s.id);
+        }
+        // The reverted step keeps its input so its form comes back as it was; later steps
+        // keep theirs only if they asked to.
+        const keep = i === idx || s.keepOnRevert === true;
+        st.steps[s.id] = { ...emptyStep(), input: keep ? old.input : null };
+      });
+      st.updated = t;
+      this.store.runs.update(st);
+      this.store.events.append(key, t, 'reverted', stepId);
+      return st;
+    });
+    this.bus.emit('change', key);
+    return state;
+  }
+
+  finalize(key: string): RunState {
+    return this.mutate(key, (st, wf, t) => {
+      if (st.finalized) return false;
+      const open = wf.steps.find((s) => st.steps[s.id]?.status !== 'done');
+      if (open) throw new EngineError('not_complete', `cannot finalize "${key}": step "${open.id}" is not done`);
+      st.finalized = t;
+      this.store.events.append(key, t, 'finalized', null);
+      return true;
+    });
+  }
+
+  unfinalize(key: string): RunState {
+    return this.mutate(key, (st, _wf, t) => {
+      if (!st.finalized) return false;
+      st.finalized = null;
+      this.store.events.append(key, t, 'unfinalized', null);
+      return true;
+    });
+  }
+
+  /** Stops a running step. Its state says `cancelled` at once, even if its code is slow to notice. */
+  cancel(key: string, stepId: string): RunState {
+    return this.mutate(key, (st, wf, t) => {
+      this.step(wf, stepId);
+      const s = st.steps[stepId]!;
+      if (s.status !== 'running') throw new EngineError('not_found', `step "${stepId}" of "${key}" is not running`);
+      const ex = this.store.executions.get(key, stepId);
+      if (ex && ex.owner !== this.owner) {
+        throw new EngineError('running', `step "${stepId}" is running in another Railbook process (pid ${ex.pid}); stop it there`);
+      }
+      this.stopLocal(key, stepId);
+      st.steps[stepId] = { ...s, status: 'cancelled', finishedAt: t, error: 'cancelled by request' };
+      this.store.executions.release(key, stepId);
+      this.store.events.append(key, t, 'cancelled', stepId);
+      return true;
+    });
+  }
+
+  /** Latest progress of a running step: from memory if it runs here, else from the database. */
+  progress(key: string, stepId: string): Progress | undefined {
+    const a = this.active.get(activeId(key, stepId));
+    if (a) return a.progress;
+    const ex = this.store.executions.get(key, stepId);
+    return ex?.progress ? (JSON.parse(ex.progress) as Progress) : undefined;
+  }
+
+  /** Output of every done step before `stepId`, by step id. */
+  outputsBefore(state: RunState, wf: Workflow, stepId: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const s of wf.steps) {
+      if (s.id === stepId) break;
+      const st = state.steps[s.id];
+      if (st?.status === 'done') out[s.id] = st.output;
+    }
+    return out;
+  }
+
+  /** Graceful stop: steps still executing here are recorded as interrupted (they can be re-run). */
+  shutdown(): void {
+    for (const id of [...this.active.keys()]) {
+      const [key, stepId] = id.split('\u0000') as [string, string];
+      try {
+        this.interrupt(key, stepId, 'the Railbook process stopped');
+      } catch {
+        // The database may already be closed; the next start reaps it instead.
+      }
+      this.stopLocal(key, stepId);
+    }
+  }
+
+  /** Marks steps whose executing process is gone as interrupted. Runs at start-up. */
+  recover(): void {
+    const keys = new Set(this.store.executions.all().map((e) => e.run));
+    for (const st of this.store.runs.withStatus('running')) keys.add(st.key);
+    for (const key of keys) {
+      const st = this.store.runs.get(key);
+      if (st) this.get(key);
+      else this.store.tx(() => { for (const e of this.store.executions.all()) if (e.run === key) this.store.executions.release(key, e.step); });
+    }
+  }
+
+  // ---- internals ----
+
+  private checkSubmittable(st: RunState, wf: Workflow, stepId: string): void {
+    if (st.finalized) throw new EngineError('finalized', `run "${st.key}" is finalized; unfinalize it to change it`);
+    for (const s of wf.steps) {
+      if (s.id === stepId) break;
+      if (st.steps[s.id]?.status !== 'done') {
+        throw new EngineError('out_of_order', `step "${stepId}" cannot run before step "${s.id}" is done`);
+      }
+    }
+    const status = st.steps[stepId]?.status;
+    if (status === 'running' || this.active.has(activeId(st.key, stepId))) {
+      throw new EngineError('running', `step "${stepId}" is already running`);
+    }
+    if (status === 'done') throw new EngineError('already_done', `step "${stepId}" is already done; revert to it to change it`);
+  }
+
+  private mutate(key: string, fn: (st: RunState, wf: Workflow, t: string) => boolean): RunState {
+    const wf = this.workflow(this.get(key).workflow);
+    let changed = false;
+    const state = this.store.tx(() => {
+      const st = this.reap(this.store.runs.get(key)!);
+      const t = now();
+      changed = fn(st, wf, t);
+      if (changed) {
+        st.updated = t;
+        this.store.runs.update(st);
+      }
+      return st;
+    });
+    if (changed) this.bus.emit('change', key);
+    return state;
+  }
+
+  /** Inside a transaction: running steps whose executor is gone become interrupted. */
+  private reap(st: RunState): RunState {
+    let changed = false;
+    for (const [stepId, s] of Object.entries(st.steps)) {
+      if (s.status !== 'running') continue;
+      const ex = this.store.executions.get(st.key, stepId);
+      const mine = ex?.owner === this.owner;
+      const alive = ex !== undefined && (mine ? this.active.has(activeId(st.key, stepId)) : ex.pid !== process.pid && processAlive(ex.pid));
+      if (alive) continue;
+      const t = now();
+      st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: 'the process running this step stopped before it finished' };
+      if (ex) this.store.executions.release(st.key, stepId);
+      this.store.events.append(st.key, t, 'interrupted', stepId, ex ? { pid: ex.pid } : undefined);
+      st.updated = t;
+      changed = true;
+    }
+    if (changed) {
+      this.store.runs.update(st);
+      queueMicrotask(() => this.bus.emit('change', st.key));
+    }
+    return st;
+  }
+
+  private interrupt(key: string, stepId: string, why: string): void {
+    this.store.tx(() => {
+      const st = this.store.runs.get(key);
+      const s = st?.steps[stepId];
+      if (!st || !s || s.status !== 'running') return;
+      const t = now();
+      st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: why };
+      st.updated = t;
+      this.store.runs.update(st);
+      this.store.executions.release(key, stepId);
+      this.store.events.append(key, t, 'interrupted', stepId);
+    });
+  }
+
+  private stopLocal(key: string, stepId: string): void {
+    const a = this.active.get(activeId(key, stepId));
+    if (a && !a.controller.signal.aborted) a.controller.abort(new Error('cancelled'));
+  }
+
+  private execute(state: RunState, wf: Workflow, step: AnyStep, input: Record<string, unknown>): Promise<RunState> {
+    const key = state.key;
+    const id = activeId(key, step.id);
+    const startedAt = state.steps[step.id]!.startedAt!;
+    const active: ActiveStep = { controller: new AbortController(), startedAt, progress: { done: 0 }, lastWrite: 0 };
+    this.active.set(id, active);
+    const artifacts = this.store.artifacts;
+    const run = step.run!;
+    return (async () => {
+      let outcome: Pick<StepState, 'status' | 'output' | 'error'>;
+      try {
+        const out = await run({
+          input,
+          outputs: this.outputsBefore(state, wf, step.id),
+          runKey: key,
+          profile: state.profile,
+          signal: active.controller.signal,
+          progress: (p) => this.reportProgress(key, step.id, active, p),
+          artifacts: {
+            write: (name, data, mime) => artifacts.writeBytes(key, name, data, mime),
+            resolve: (ref) => artifacts.resolve(ref.path),
+          },
+        });
+        if (active.controller.signal.aborted) throw active.controller.signal.reason;
+        outcome = { status: 'done', output: toJson(out, step.id) };
+      } catch (e) {
+        const aborted = active.controller.signal.aborted;
+        outcome = { status: aborted ? 'cancelled' : 'failed', output: null, error: aborted ? 'cancelled by request' : errorMessage(e) };
+      }
+      try {
+        return this.finish(key, step.id, startedAt, outcome);
+      } catch (e) {
+        // Only reachable if the database went away (shutdown); the next start reaps the step.
+        return state;
+      } finally {
+        this.active.delete(id);
+      }
+    })();
+  }
+
+  private finish(key: string, stepId: string, startedAt: string, outcome: Pick<StepState, 'status' | 'output' | 'error'>): RunState {
+    let changed = false;
+    const st = this.store.tx(() => {
+      const st = this.store.runs.get(key)!;
+      const s = st.steps[stepId];
+      const ex = this.store.executions.get(key, stepId);
+      if (ex?.owner === this.owner) this.store.executions.release(key, stepId);
+      // Cancelled, reverted or re-run meanwhile: this result belongs to no one any more.
+      if (!s || s.status !== 'running' || s.startedAt !== startedAt) return st;
+      const t = now();
+      const next: StepState = { ...s, status: outcome.status, output: outcome.output, finishedAt: t };
+      delete next.error;
+      if (outcome.error) next.error = outcome.error;
+      st.steps[stepId] = next;
+      st.updated = t;
+      this.store.runs.update(st);
+      const type = outcome.status === 'done' ? 'completed' : outcome.status === 'cancelled' ? 'cancelled' : 'failed';
+      this.store.events.append(key, t, type, stepId, outcome.error ? { error: outcome.error } : undefined);
+      changed = true;
+      return st;
+    });
+    if (changed) this.bus.emit('change', key);
+    return st;
+  }
+
+  private reportProgress(key: string, stepId: string, active: ActiveStep, p: Progress): void {
+    if (active.controller.signal.aborted) return;
+    active.progress = { done: p.done, total: p.total, message: p.message };
+    this.bus.emit('progress', { run: key, step: stepId, progress: active.progress });
+    const t = Date.now();
+    // Other processes (a server watching a CLI run) read progress from the database; throttle it.
+    if (t - active.lastWrite >= PROGRESS_WRITE_INTERVAL_MS) {
+      active.lastWrite = t;
+      try {
+        this.store.executions.setProgress(key, stepId, JSON.stringify(active.progress));
+      } catch {
+        // Progress is advisory; a busy database must not fail the step.
+      }
+    }
+  }
+}
+
+function activeId(key: string, stepId: string): string {
+  return `${key}\u0000${stepId}`;
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  return String(e);
+}
+
+function toJson(v: unknown, stepId: string): unknown {
+  let text: string;
+  try {
+    text = JSON.stringify(v ?? null);
+  } catch (e) {
+    throw new Error(`step "${stepId}" returned a value that is not JSON (${errorMessage(e)})`);
+  }
+  if (text.length > MAX_OUTPUT_JSON_BYTES) {
+    throw new Error(`step "${stepId}" returned ${text.length} bytes of output; write large data with ctx.artifacts.write() and return the reference`);
+  }
+  return JSON.parse(text);
+}

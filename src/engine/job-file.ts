@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { isArtifactRef } from '../store/artifact-ref.ts';
+import type { Engine } from './engine.ts';
+import { EngineError } from './errors.ts';
+import { dryPrepareContext } from './prepare-context.ts';
+import { validateRunKey } from './run-key.ts';
+import { prepareInput } from './step-input.ts';
+
+/** A run's inputs as a file: re-run headlessly by `railbook run`, written by `railbook export`. */
+export interface JobFile {
+  workflow: string;
+  key?: string | undefined;
+  profile?: string | undefined;
+  inputs: Record<string, Record<string, unknown>>;
+}
+
+const jobSchema = z.object({
+  workflow: z.string({ error: 'must be a workflow id (a string)' }).min(1, 'must not be empty'),
+  key: z.string({ error: 'must be a string' }).optional(),
+  profile: z.string({ error: 'must be a string' }).optional(),
+  inputs: z.record(z.string(), z.record(z.string(), z.unknown(), { error: 'each step’s inputs must be an object of field values' }), {
+    error: 'must be an object: { "<step id>": { "<field>": value } }',
+  }),
+}).strict();
+
+/** A job file problem, naming the field at fault (`inputs.greet.name`). Nothing has been written. */
+export class JobFileError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'JobFileError';
+  }
+}
+
+export function parseJobText(text: string, source = 'job file'): JobFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new JobFileError('', `${source} is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new JobFileError('', `${source} must hold a JSON object`);
+  const r = jobSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.path.join('.');
+    const msg = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    throw new JobFileError(field || '', msg);
+  }
+  return r.data;
+}
+
+/** Reads and parses a job file. Relative file paths inside it are relative to the job file's folder (see `baseDir`). */
+export async function readJobFile(file: string): Promise<{ job: JobFile; baseDir: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new JobFileError('', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  // A relative upload path means relative to the job file, not to wherever the command runs.
+  return { job: parseJobText(text, file), baseDir: path.dirname(path.resolve(file)) };
+}
+
+/**
+ * Checks a job against the workflow before anything is written: the workflow and every step
+ * exist, the key is well-formed, and each given step input passes the same validation as the
+ * form (files are checked for existence, not copied).
+ */
+export async function checkJob(engine: Engine, job: JobFile, opts: { key?: string | undefined; baseDir?: string | undefined } = {}): Promise<void> {
+  const wf = engine.registry.get(job.workflow);
+  if (!wf) throw new JobFileError('workflow', `no workflow "${job.workflow}" (known: ${engine.registry.list().map((w) => w.id).join(', ')})`);
+  const key = opts.key ?? job.key;
+  if (key !== undefined) {
+    try {
+      validateRunKey(key);
+    } catch (e) {
+      throw new JobFileError(opts.key !== undefined ? '--key' : 'key', (e as Error).message);
+    }
+  }
+  if (job.profile !== undefined && !engine.store.profiles.exists(job.profile)) throw new JobFileError('profile', `no profile "${job.profile}"`);
+  for (const stepId of Object.keys(job.inputs)) {
+    if (!wf.steps.some((s) => s.id === stepId)) throw new JobFileError(`inputs.${stepId}`, `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((s) => s.id).join(', ')})`);
+  }
+  const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', opts.baseDir);
+  for (const step of wf.steps) {
+    const given = job.inputs[step.id];
+    // A step left out runs on its suggestion or defaults, checked when it gets there.
+    if (given === undefined) continue;
+    try {
+      await prepareInput(step, given, ctx);
+    } catch (e) {
+      if (e instanceof EngineError && e.code === 'invalid_input') {
+        const [field, msg] = Object.entries(e.fieldErrors)[0] ?? ['', e.message];
+        throw new JobFileError(`inputs.${step.id}${field ? '.' + field : ''}`, msg);
+      }
+      throw e;
+    }
+  }
+}
+
+/** The job file of a run: its workflow, key, profile and every done step's input. Artifacts become absolute local paths. */
+export function exportJob(engine: Engine, key: string): JobFile {
+  const st = engine.get(key);
+  const wf = engine.workflow(st.workflow);
+  const inputs: JobFile['inputs'] = {};
+  for (const s of wf.steps) {
+    const input = st.steps[s.id]?.input;
+    if (!input || st.steps[s.id]?.status !== 'done') continue;
+    inputs[s.id] = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, isArtifactRef(v) ? engine.store.artifacts.resolve(v.path) : v]));
+  }
+  return { workflow: st.workflow, key: st.key, profile: st.profile, inputs };
+}

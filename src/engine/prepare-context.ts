@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Artifacts } from '../store/artifacts.ts';
+import { hashFile, safeName } from '../store/artifacts.ts';
+import type { PrepareContext } from '../widgets/widget.ts';
+
+/** Stores uploads and local files as artifacts of the run. */
+export function livePrepareContext(artifacts: Artifacts, runKey: string, baseDir = process.cwd()): PrepareContext {
+  return {
+    dataDir: artifacts.dataDir,
+    storeBytes: (name, data, mime) => artifacts.writeBytes(runKey, name, data, mime),
+    storeFile: (p) => artifacts.copyFrom(runKey, path.resolve(baseDir, p)),
+  };
+}
+
+/**
+ * Checks files exist and hashes them, writing nothing: lets `railbook run` validate a whole
+ * job file before it creates the run, so a bad file leaves no trace.
+ */
+export function dryPrepareContext(dataDir: string, runKey: string, baseDir = process.cwd()): PrepareContext {
+  const fake = (name: string, sha256: string, size: number) =>
+    ({ artifact: true as const, path: `artifacts/${runKey}/${sha256.slice(0, 12)}-${safeName(name)}`, sha256, size, name });
+  return {
+    dataDir,
+    storeBytes: async (name, data) => fake(name, createHash('sha256').update(data).digest('hex'), data.byteLength),
+    storeFile: async (rel) => {
+      const p = path.resolve(baseDir, rel);
+      const st = await stat(p).catch(() => undefined);
+      if (!st) throw new Error(`file not found: ${p}`);
+      if (!st.isFile()) throw new Error(`not a regular file: ${p}`);
+      return fake(path.basename(p), await hashFile(p), st.size);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import type { Child } from 'hono/jsx';
+import type { Fields, InputOf } from '../widgets/widget.ts';
+import type { ArtifactRef } from '../store/artifact-ref.ts';
+
+/** Progress of a long step: `done` of `total` units (total may be unknown), and what it is doing. */
+export interface Progress {
+  done: number;
+  total?: number | undefined;
+  message?: string | undefined;
+}
+
+/** Writes large outputs as artifact files of the run instead of strings inside the state JSON. */
+export interface ArtifactWriter {
+  write(name: string, data: Uint8Array | string, mime?: string): Promise<ArtifactRef>;
+  /** Absolute path of an artifact on disk, for reading it back. */
+  resolve(ref: ArtifactRef): string;
+}
+
+/** What a step's `run` receives. `outputs` holds the typed outputs of every earlier step. */
+export interface StepContext<I, Prev> {
+  input: I;
+  outputs: Prev;
+  runKey: string;
+  profile: string;
+  progress(p: Progress): void;
+  signal: AbortSignal;
+  artifacts: ArtifactWriter;
+}
+
+export interface RenderContext {
+  runKey: string;
+  workflowId: string;
+  /** URL under which the web app serves an artifact. */
+  artifactUrl(ref: ArtifactRef): string;
+}
+
+export interface SuggestContext<Prev> {
+  outputs: Prev;
+  runKey: string;
+}
+
+export interface StepDef<Id extends string, F extends Fields, O, Prev> {
+  id: Id;
+  title: string;
+  /** Markdown shown above the step's form. */
+  docs?: string;
+  fields: F;
+  /** The step's work. Without it the step's output is its validated input. */
+  run?: (ctx: StepContext<InputOf<F>, Prev>) => Promise<O> | O;
+  /** Default values suggested from earlier steps (shown pre-filled; the person may change them). */
+  suggest?: (ctx: SuggestContext<Prev>) => Partial<InputOf<F>> | undefined;
+  /** Keep this step's value when an earlier step is reverted. */
+  keepOnRevert?: boolean;
+  /** Label of the submit button. */
+  submitLabel?: string;
+  /** How the output looks once the step is done. Defaults to a key/value view. */
+  render?: (output: O, ctx: RenderContext) => Child;
+}
+
+/** A step with its types erased, as the engine and the web layer handle it. */
+export interface AnyStep {
+  id: string;
+  title: string;
+  docs?: string | undefined;
+  fields: Fields;
+  run?: ((ctx: StepContext<any, any>) => unknown) | undefined;
+  suggest?: ((ctx: SuggestContext<any>) => Record<string, unknown> | undefined) | undefined;
+  keepOnRevert?: boolean | undefined;
+  submitLabel?: string | undefined;
+  render?: ((output: any, ctx: RenderContext) => Child) | undefined;
+}
+
+export interface WorkflowMeta {
+  id: string;
+  title: string;
+  /** Markdown shown on the workflow's landing page. */
+  description?: string;
+}
+
+export interface Workflow extends WorkflowMeta {
+  readonly steps: readonly AnyStep[];
+}
+
+const ID = /^[a-z][a-z0-9_]{0,39}$/;
+
+/**
+ * A workflow is built top to bottom, one `.step()` at a time, like notebook cells. Each call
+ * adds the step's output type to what later steps see in `outputs`, so a typo in
+ * `outputs.nmae` is a type error, not a runtime surprise.
+ */
+export class WorkflowBuilder<Prev extends Record<string, unknown>> implements Workflow {
+  readonly id: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly steps: AnyStep[] = [];
+
+  constructor(meta: WorkflowMeta) {
+    if (!ID.test(meta.id)) {
+      throw new Error(`workflow id "${meta.id}" must be lower-case letters, digits or "_", starting with a letter (and no "-", which separates a run key's parts)`);
+    }
+    this.id = meta.id;
+    this.title = meta.title;
+    if (meta.description !== undefined) this.description = meta.description;
+  }
+
+  step<Id extends string, F extends Fields, O = InputOf<F>>(
+    def: StepDef<Id, F, O, Prev>,
+  ): WorkflowBuilder<Prev & { [K in Id]: O }> {
+    if (!ID.test(def.id)) throw new Error(`step id "${def.id}" in workflow "${this.id}" must match ${ID}`);
+    if (this.steps.some((s) => s.id === def.id)) throw new Error(`step id "${def.id}" appears twice in workflow "${this.id}"`);
+    this.steps.push(def as unknown as AnyStep);
+    return this as unknown as WorkflowBuilder<Prev & { [K in Id]: O }>;
+  }
+}
+
+export function findStep(wf: Workflow, id: string): AnyStep | undefined {
+  return wf.steps.find((s) => s.id === id);
+}
+
+export function workflow(meta: WorkflowMeta): WorkflowBuilder<{}> {
+  return new WorkflowBuilder(meta);
+}

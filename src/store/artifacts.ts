@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, rename, stat, writeFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { ArtifactRef } from './artifact-ref.ts';
+
+export class PathEscapeError extends Error {}
+
+/**
+ * Artifact files live under `<dataDir>/artifacts/<run key>/`. Files are written to a temp name
+ * and renamed, so a crash never leaves a half-written artifact under its real name.
+ */
+export class Artifacts {
+  constructor(readonly dataDir: string) {}
+
+  dirFor(runKey: string): string {
+    return path.join(this.dataDir, 'artifacts', runKey);
+  }
+
+  async writeBytes(runKey: string, name: string, data: Uint8Array | string, mime?: string): Promise<ArtifactRef> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const file = await this.place(runKey, name, sha256, async (tmp) => writeFile(tmp, bytes));
+    return ref(this.dataDir, file, sha256, bytes.byteLength, name, mime);
+  }
+
+  async copyFrom(runKey: string, localPath: string, mime?: string): Promise<ArtifactRef> {
+    const st = await stat(localPath).catch(() => undefined);
+    if (!st) throw new Error(`file not found: ${localPath}`);
+    if (!st.isFile()) throw new Error(`not a regular file: ${localPath}`);
+    const sha256 = await hashFile(localPath);
+    const name = path.basename(localPath);
+    const file = await this.place(runKey, name, sha256, async (tmp) => copyFile(localPath, tmp));
+    return ref(this.dataDir, file, sha256, st.size, name, mime);
+  }
+
+  /** Absolute path of an artifact, refusing any reference that points outside the data folder. */
+  resolve(refPath: string): string {
+    return resolveInside(this.dataDir, refPath);
+  }
+
+  private async place(runKey: string, name: string, sha256: string, write: (tmp: string) => Promise<void>): Promise<string> {
+    const dir = this.dirFor(runKey);
+    await mkdir(dir, { recursive: true });
+    // Content-addressed prefix: two uploads named alike never overwrite each other.
+    const file = path.join(dir, `${sha256.slice(0, 12)}-${safeName(name)}`);
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await write(tmp);
+    await rename(tmp, file);
+    return file;
+  }
+}
+
+export function safeName(name: string): string {
+  const base = path.basename(name.replace(/\\/g, '/')).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '');
+  return (base || 'file').slice(0, 100);
+}
+
+export async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function ref(dataDir: string, file: string, sha256: string, size: number, name: string, mime?: string): ArtifactRef {
+  const r: ArtifactRef = { artifact: true, path: path.relative(dataDir, file).split(path.sep).join('/'), sha256, size, name };
+  if (mime) r.mime = mime;
+  return r;
+}
+
+/** Joins `rel` onto `root` and throws unless the result stays inside `root` (lexically). */
+export function resolveInside(root: string, rel: string): string {
+  if (rel.includes('\0')) throw new PathEscapeError('path contains a NUL byte');
+  const abs = path.resolve(root, rel);
+  if (abs !== root && !abs.startsWith(root + path.sep)) throw new PathEscapeError(`path escapes the data folder: ${rel}`);
+  return abs;
+}
+
+/** Like resolveInside, and also follows symlinks: a link inside the folder pointing out is refused. */
+export async function realpathInside(root: string, rel: string): Promise<string> {
+  const abs = resolveInside(root, rel);
+  const real = await realpath(abs);
+  if (real !== root && !real.startsWith(root + path.sep)) throw new PathEscapeError(`path escapes the data folder through a link: ${rel}`);
+  return real;
+}

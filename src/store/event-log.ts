@@ -1,0 +1,30 @@
+import type { Db } from './database.ts';
+
+export const EVENT_TYPES = ['created', 'submitted', 'reverted', 'finalized', 'unfinalized', 'failed', 'cancelled', 'interrupted', 'started', 'completed'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface RunEvent {
+  id: number;
+  run: string;
+  at: string;
+  type: EventType;
+  step: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** The append-only audit log of every run: rows are only ever inserted. */
+export class EventLog {
+  constructor(private readonly db: Db) {}
+
+  append(run: string, at: string, type: EventType, step: string | null, detail?: Record<string, unknown>): void {
+    this.db.prepare('INSERT INTO events (run, at, type, step, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(run, at, type, step, detail ? JSON.stringify(detail) : null);
+  }
+
+  /** Newest first. */
+  forRun(run: string, limit = 200): RunEvent[] {
+    const rows = this.db.prepare('SELECT id, run, at, type, step, detail FROM events WHERE run = ? ORDER BY id DESC LIMIT ?')
+      .all(run, limit) as (Omit<RunEvent, 'detail'> & { detail: string | null })[];
+    return rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Schema migrations, applied in order. Each entry moves the database from version i to i+1;
+ * the version reached is recorded in `PRAGMA user_version`. Never edit a shipped migration:
+ * add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE profiles (
+    name    TEXT PRIMARY KEY,
+    created TEXT NOT NULL
+  );
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    key       TEXT PRIMARY KEY,
+    workflow  TEXT NOT NULL,
+    profile   TEXT NOT NULL,
+    number    INTEGER,
+    created   TEXT NOT NULL,
+    updated   TEXT NOT NULL,
+    finalized TEXT,
+    state     TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_workflow ON runs (workflow, profile, number);
+  CREATE INDEX runs_by_updated ON runs (updated);
+  CREATE TABLE events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    run    TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    type   TEXT NOT NULL,
+    step   TEXT,
+    detail TEXT
+  );
+  CREATE INDEX events_by_run ON events (run, id);
+  -- Steps being executed right now, and by which process: lets a restarted process tell its
+  -- own dead work (interrupted) from work another live process (CLI or server) is doing.
+  CREATE TABLE executions (
+    run      TEXT NOT NULL,
+    step     TEXT NOT NULL,
+    pid      INTEGER NOT NULL,
+    owner    TEXT NOT NULL,
+    started  TEXT NOT NULL,
+    progress TEXT,
+    PRIMARY KEY (run, step)
+  );
+  `,
+];
