@@ -43,6 +43,7 @@ export class Profiles {
     const tx = this.db.transaction(() => {
       if (!this.exists(from)) throw new ProfileError(`no profile "${from}"`);
       if (this.exists(n)) throw new ProfileError(`profile "${n}" already exists`);
+      const wasCurrent = this.current() === from;
       this.db.prepare('UPDATE profiles SET name = ? WHERE name = ?').run(n, from);
       // Runs keep their keys; their profile column follows the rename so they stay listed under it.
       const runs = this.db.prepare('SELECT key, state FROM runs WHERE profile = ?').all(from) as { key: string; state: string }[];
@@ -51,7 +52,7 @@ export class Profiles {
         state.profile = n;
         this.db.prepare('UPDATE runs SET profile = ?, state = ? WHERE key = ?').run(n, JSON.stringify(state), r.key);
       }
-      if (this.current() === from) this.settings.set('profile', n);
+      if (wasCurrent) this.settings.set('profile', n);
     });
     tx.immediate();
     return n;

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { Engine } from '../engine/engine.ts';
+import { EngineError } from '../engine/errors.ts';
+import { apiRoutes } from './routes/api.ts';
+import { assetsRoute } from './routes/assets.ts';
+import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
+import { profileRoutes } from './routes/profiles.tsx';
+import { runRoutes } from './routes/runs.tsx';
+import { stepRoutes } from './routes/steps.tsx';
 import { security } from './security/index.ts';
+import { MessagePage } from './views/message-page.tsx';
 
 export interface AppOptions {
   /** Access token required on every request (set when bound to a non-loopback address). */
@@ -13,6 +22,35 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   const app = new Hono();
   const csrfSecret = engine.store.settings.getOrInit('csrf_secret', () => randomBytes(32).toString('hex'));
   app.use('*', security({ accessToken: opts.accessToken, csrfSecret }));
-  // SKELETON: routes are being added.
+
+  app.route('/assets', assetsRoute());
+  app.route('/api', apiRoutes(engine));
+  app.route('/', profileRoutes(engine));
+  app.route('/', stepRoutes(engine));
+  app.route('/', runRoutes(engine));
+
+  app.notFound((c) => problem(c, engine, 404, 'Not found', `Nothing here: ${c.req.path}`, 'not_found'));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    if (err instanceof EngineError) {
+      const status = statusOf(err);
+      return problem(c, engine, status, status === 404 ? 'Not found' : 'That did not work', err.message, err.code);
+    }
+    // A bug, not something the person can act on: details go to the terminal, not the browser.
+    console.error(`railbook: error on ${c.req.method} ${c.req.path}:`, err);
+    return problem(c, engine, 500, 'Something went wrong', 'Railbook hit an unexpected error. The details are in the terminal where it runs; your data is safe.', 'internal');
+  });
   return app;
+}
+
+/** An error as JSON for the API, as text for htmx (shown in a banner), else as a page. */
+function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500, title: string, message: string, code: string): Response | Promise<Response> {
+  noStore(c);
+  if (c.req.path.startsWith('/api/')) return c.json({ error: message, code }, status);
+  if (isHx(c)) return c.text(message, status);
+  try {
+    return c.html(<MessagePage chrome={chrome(c, engine)} title={title} message={message} />, status);
+  } catch {
+    return c.text(`${title}: ${message}`, status);
+  }
 }

@@ -1,0 +1,113 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { InputWidget } from './widget.ts';
+import { isArtifactRef, type ArtifactRef } from '../store/artifact-ref.ts';
+import { LabelledField, ariaFor } from './field.tsx';
+import { formValues } from './form-values.ts';
+import { describeArtifact, formatBytes } from './format.ts';
+
+export interface FileUploadOptions {
+  label: string;
+  help?: string;
+  initial?: ArtifactRef;
+  /** Like the HTML attribute: ".csv,text/csv,image/*". Checked on the server too. */
+  accept?: string;
+  /** Largest file accepted (default 100 MB). */
+  maxBytes?: number;
+}
+
+export const UPLOAD_DEFAULT_MAX_BYTES = 100_000_000;
+
+/**
+ * Whether a file's name or type fits an `accept` list. When only MIME rules are given and the
+ * type is unknown (a local path has none), we cannot tell, so we let it through.
+ */
+export function acceptsFile(accept: string | undefined, name: string, mime?: string): boolean {
+  const rules = (accept ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  if (rules.length === 0) return true;
+  const lower = name.toLowerCase();
+  const type = mime?.split(';')[0]?.trim().toLowerCase() || undefined;
+  for (const r of rules) {
+    if (r.startsWith('.') ? lower.endsWith(r) : r.endsWith('/*') ? type?.startsWith(r.slice(0, -1)) : type === r) return true;
+  }
+  return type === undefined && rules.every((r) => !r.startsWith('.'));
+}
+
+/** An artifact path must stay relative and inside the data folder: no "..", no absolute path. */
+function isSafeRelativePath(p: string): boolean {
+  if (p === '' || p.startsWith('/') || p.includes('\\') || p.includes('\0') || /^[A-Za-z]:/.test(p)) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+/**
+ * A file the person uploads (or, in a job file, names by local path); stored as an artifact of
+ * the run, so the run state holds only a small reference.
+ */
+export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
+  const maxBytes = o.maxBytes ?? UPLOAD_DEFAULT_MAX_BYTES;
+  const tooBig = (size: number) => `Choose a file of at most ${formatBytes(maxBytes)} (this one is ${formatBytes(size)})`;
+  const wrongType = `Choose a file of type: ${o.accept ?? ''}`;
+
+  const schema = z
+    .custom<ArtifactRef>(
+      (v) => isArtifactRef(v) && typeof v.size === 'number' && typeof v.name === 'string' && isSafeRelativePath(v.path),
+      { error: 'Choose a file' },
+    )
+    .superRefine((ref, ctx) => {
+      if (ref.size > maxBytes) ctx.addIssue({ code: 'custom', message: tooBig(ref.size) });
+      if (!acceptsFile(o.accept, ref.name, ref.mime)) ctx.addIssue({ code: 'custom', message: wrongType });
+    });
+
+  return {
+    kind: 'file-upload',
+    label: o.label,
+    help: o.help,
+    initial: o.initial,
+    schema,
+    // Job files and the API name a local path, not an artifact reference.
+    jsonSchema: () => ({ type: 'string', description: 'path of a local file to upload' }),
+    fromForm(body, name) {
+      // Only a real File counts. A string here must never become a local path for `prepare`:
+      // that would let a form post copy any file on the machine into the run.
+      // Browsers send an empty, nameless File when nothing was chosen.
+      return formValues(body, name).find((v): v is File => typeof v !== 'string' && !(v.name === '' && v.size === 0));
+    },
+    async prepare(raw, ctx) {
+      if (isArtifactRef(raw)) return raw; // already stored (a resumed or exported run)
+      if (raw instanceof Blob) {
+        const name = raw instanceof File && raw.name ? raw.name : 'upload';
+        if (raw instanceof File && raw.name === '' && raw.size === 0) return undefined;
+        if (raw.size > maxBytes) throw new Error(tooBig(raw.size));
+        if (!acceptsFile(o.accept, name, raw.type)) throw new Error(wrongType);
+        return ctx.storeBytes(name, new Uint8Array(await raw.arrayBuffer()), raw.type || undefined);
+      }
+      if (typeof raw === 'string') {
+        // A local path, from a job file or the CLI (trusted callers; see fromForm).
+        const file = raw.trim();
+        if (file === '') return undefined;
+        if (!acceptsFile(o.accept, path.basename(file))) throw new Error(`${wrongType} (got ${path.basename(file)})`);
+        // Refuse a huge file before copying it; a missing one is reported by storeFile.
+        const st = await stat(file).catch(() => undefined);
+        if (st && st.size > maxBytes) throw new Error(tooBig(st.size));
+        return ctx.storeFile(file);
+      }
+      throw new Error('Give the path of a local file');
+    },
+    render(p) {
+      const current = isArtifactRef(p.value) ? p.value : undefined;
+      return (
+        <LabelledField
+          kind="file-upload"
+          id={p.id}
+          label={o.label}
+          help={o.help}
+          error={p.error}
+          after={current ? <p class="current-file"><small>Uploaded earlier: {describeArtifact(current)}</small></p> : null}
+        >
+          <input type="file" id={p.id} name={p.name} accept={o.accept} disabled={p.disabled} {...ariaFor({ id: p.id, help: o.help, error: p.error })} />
+        </LabelledField>
+      );
+    },
+  };
+}

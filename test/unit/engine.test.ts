@@ -1,0 +1,194 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from '../../src/engine/errors.ts';
+import { tempEngine } from '../helpers/temp-engine.ts';
+
+const isCode = (code: string) => (e: unknown) => e instanceof EngineError && e.code === code;
+
+test('open: next free number per profile and workflow; typed keys resume', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    assert.equal(engine.nextKey('hello'), 'default-hello-01');
+    const a = engine.open('hello').state;
+    const b = engine.open('hello').state;
+    assert.deepEqual([a.key, b.key], ['default-hello-01', 'default-hello-02']);
+    assert.equal(engine.open('slow').state.key, 'default-slow-01');
+    engine.store.profiles.create('acme');
+    assert.equal(engine.open('hello', { profile: 'acme' }).state.key, 'acme-hello-01');
+    // A typed key that collides with the next auto key is skipped over, not overwritten.
+    engine.open('hello', { key: 'default-hello-03' });
+    assert.equal(engine.open('hello').state.key, 'default-hello-04');
+    const again = engine.open('hello', { key: 'default-hello-01' });
+    assert.equal(again.created, false);
+    assert.throws(() => engine.open('slow', { key: 'default-hello-01' }), isCode('workflow_mismatch'));
+    assert.throws(() => engine.open('nope'), isCode('not_found'));
+    assert.throws(() => engine.open('hello', { key: 'bad key' }), isCode('bad_key'));
+    // Profile and workflow are columns, not parsed out of the key.
+    const typed = engine.open('hello', { key: 'my-odd-key-with-dashes', profile: 'acme' }).state;
+    assert.deepEqual(engine.store.runs.summary(typed.key), { ...engine.store.runs.summary(typed.key), workflow: 'hello', profile: 'acme', number: null });
+  } finally {
+    close();
+  }
+});
+
+test('numbers go on past 99', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    engine.open('hello', { key: 'default-hello-99' });
+    engine.store.db.prepare("UPDATE runs SET number = 99 WHERE key = 'default-hello-99'").run();
+    assert.equal(engine.open('hello').state.key, 'default-hello-100');
+  } finally {
+    close();
+  }
+});
+
+test('a hello run: submit, suggestion from the earlier step, finalize locks, unfinalize unlocks', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('hello').state.key;
+    assert.throws(() => engine.finalize(key), isCode('not_complete'));
+    await assert.rejects(engine.submit(key, 'greeting', { greeting: 'hi' }), isCode('out_of_order'));
+    const r1 = await engine.submit(key, 'name', { name: '  Ada  ' });
+    assert.equal(r1.state.steps.name!.status, 'done');
+    assert.deepEqual(r1.state.steps.name!.output, { name: 'Ada' });
+    assert.deepEqual(engine.formValues(r1.state, 'greeting'), { greeting: 'Hello, Ada!' });
+    await assert.rejects(engine.submit(key, 'name', { name: 'Bob' }), isCode('already_done'));
+    const r2 = await engine.submit(key, 'greeting', { greeting: 'Hello, Ada!' });
+    const done = await r2.completion;
+    assert.deepEqual(done.steps.greeting!.output, { greeting: 'Hello, Ada!', length: 11 });
+    const fin = engine.finalize(key);
+    assert.ok(fin.finalized);
+    await assert.rejects(engine.submit(key, 'greeting', { greeting: 'x' }), isCode('finalized'));
+    assert.throws(() => engine.revert(key, 'name'), isCode('finalized'));
+    engine.unfinalize(key);
+    engine.revert(key, 'name');
+    const types = engine.store.events.forRun(key).map((e) => e.type).reverse();
+    assert.deepEqual(types, ['created', 'submitted', 'submitted', 'completed', 'finalized', 'unfinalized', 'reverted']);
+    // The state document has the contract's shape.
+    const st = engine.get(key);
+    assert.deepEqual(Object.keys(st).sort(), ['created', 'finalized', 'key', 'profile', 'schema', 'steps', 'updated', 'workflow']);
+    assert.equal(st.steps.name!.status, 'pending');
+    assert.deepEqual(st.steps.name!.input, { name: 'Ada' }, 'the reverted step keeps its input to pre-fill the form');
+    assert.equal(st.steps.greeting!.input, null);
+  } finally {
+    close();
+  }
+});
+
+test('invalid input is refused per field and nothing is written', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('hello').state.key;
+    const before = engine.store.events.forRun(key).length;
+    await assert.rejects(engine.submit(key, 'name', { name: '   ' }), (e: unknown) => e instanceof EngineError && e.code === 'invalid_input' && 'name' in e.fieldErrors);
+    await assert.rejects(engine.submit(key, 'name', { name: 42 }), isCode('invalid_input'));
+    await assert.rejects(engine.submit(key, 'name', { name: 'x'.repeat(81) }), isCode('invalid_input'));
+    await assert.rejects(engine.submit(key, 'name', { name: 'Ada', extra: 1 }), (e: unknown) => e instanceof EngineError && /unknown field/.test(e.message));
+    assert.equal(engine.store.events.forRun(key).length, before);
+    assert.equal(engine.get(key).steps.name!.status, 'pending');
+  } finally {
+    close();
+  }
+});
+
+test('long steps run in the background with progress, and can be cancelled and re-run', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('slow').state.key;
+    const seen: number[] = [];
+    engine.bus.on('progress', (e) => { if (e.run === key) seen.push(e.progress.done); });
+    const r = await engine.submit(key, 'count', { steps: 1000, delay: 5 });
+    assert.equal(r.state.steps.count!.status, 'running');
+    await new Promise((res) => setTimeout(res, 60));
+    assert.ok(seen.length > 0, 'progress was reported');
+    assert.equal(engine.progress(key, 'count')!.total, 1000);
+    const cancelled = engine.cancel(key, 'count');
+    assert.equal(cancelled.steps.count!.status, 'cancelled');
+    const settled = await r.completion;
+    assert.equal(settled.steps.count!.status, 'cancelled');
+    assert.equal(engine.store.executions.all().length, 0);
+    // Re-run it to the end.
+    const again = await engine.submit(key, 'count', { steps: 3, delay: 1 });
+    assert.equal((await again.completion).steps.count!.status, 'done');
+    assert.deepEqual(engine.get(key).steps.count!.output, { counted: 3 });
+  } finally {
+    close();
+  }
+});
+
+test('a failing step records its error; earlier steps are intact; it can be retried', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('slow').state.key;
+    await (await engine.submit(key, 'count', { steps: 2, delay: 0 })).completion;
+    const failed = await (await engine.submit(key, 'check', { word: 'fail' })).completion;
+    assert.equal(failed.steps.check!.status, 'failed');
+    assert.equal(failed.steps.check!.error, 'asked to fail');
+    assert.equal(failed.steps.count!.status, 'done');
+    assert.deepEqual(engine.formValues(failed, 'check'), { word: 'fail' });
+    const ok = await (await engine.submit(key, 'check', { word: 'fine' })).completion;
+    assert.deepEqual(ok.steps.check!.output, { word: 'fine', counted: 2 });
+  } finally {
+    close();
+  }
+});
+
+test('revert to a step while a later step runs stops it; revert past the first open step is refused', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('slow').state.key;
+    assert.throws(() => engine.revert(key, 'check'), isCode('out_of_order'));
+    const r = await engine.submit(key, 'count', { steps: 1000, delay: 5 });
+    engine.revert(key, 'count');
+    const st = await r.completion;
+    assert.equal(st.steps.count!.status, 'pending');
+    assert.deepEqual(st.steps.count!.input, { steps: 1000, delay: 5 });
+  } finally {
+    close();
+  }
+});
+
+test('a step running when its process died is interrupted on restart; completed steps intact', async () => {
+  const first = await tempEngine();
+  const key = first.engine.open('slow').state.key;
+  await (await first.engine.submit(key, 'count', { steps: 1, delay: 0 })).completion;
+  await first.engine.submit(key, 'check', { word: 'x' }).then((r) => r.completion);
+  first.engine.revert(key, 'check');
+  // Simulate a process that died mid-step: state says running, owned by a pid that is gone.
+  first.engine.store.tx(() => {
+    const st = first.engine.store.runs.get(key)!;
+    st.steps.check = { input: { word: 'x' }, output: null, status: 'running', startedAt: new Date().toISOString(), finishedAt: null };
+    first.engine.store.runs.update(st);
+    first.engine.store.db.prepare('INSERT INTO executions (run, step, pid, owner, started) VALUES (?, ?, ?, ?, ?)').run(key, 'check', 2 ** 22 + 12345, 'dead-owner', new Date().toISOString());
+  });
+  const dataDir = first.dataDir;
+  first.engine.store.close();
+  const second = await tempEngine(dataDir);
+  try {
+    const st = second.engine.get(key);
+    assert.equal(st.steps.count!.status, 'done');
+    assert.equal(st.steps.check!.status, 'interrupted');
+    assert.equal(second.engine.store.events.forRun(key)[0]!.type, 'interrupted');
+    const again = await (await second.engine.submit(key, 'check', { word: 'y' })).completion;
+    assert.equal(again.steps.check!.status, 'done');
+  } finally {
+    second.close();
+    first.close();
+  }
+});
+
+test('large outputs must go through artifacts, which are stored with their SHA-256', async () => {
+  const { engine, dataDir, close } = await tempEngine();
+  try {
+    const key = engine.open('hello').state.key;
+    const ref = await engine.store.artifacts.writeBytes(key, '../../evil name.txt', 'hello');
+    assert.match(ref.path, /^artifacts\/default-hello-01\/[0-9a-f]{12}-evil_name\.txt$/);
+    assert.equal(ref.sha256, '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    assert.equal(readFileSync(path.join(dataDir, ref.path), 'utf8'), 'hello');
+    assert.throws(() => engine.store.artifacts.resolve('../outside'), /escapes/);
+  } finally {
+    close();
+  }
+});
