@@ -1,3 +1,5 @@
+import type { Statement } from 'better-sqlite3';
+import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
 
 export const EVENT_TYPES = ['created', 'submitted', 'reverted', 'finalized', 'unfinalized', 'failed', 'cancelled', 'interrupted', 'started', 'completed'] as const;
@@ -14,16 +16,20 @@ export interface RunEvent {
 
 /** The append-only audit log of every run: rows are only ever inserted. */
 export class EventLog {
-  constructor(private readonly db: Db) {}
+  private readonly sql: (text: string) => Statement;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   append(run: string, at: string, type: EventType, step: string | null, detail?: Record<string, unknown>): void {
-    this.db.prepare('INSERT INTO events (run, at, type, step, detail) VALUES (?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO events (run, at, type, step, detail) VALUES (?, ?, ?, ?, ?)')
       .run(run, at, type, step, detail ? JSON.stringify(detail) : null);
   }
 
   /** Newest first. */
   forRun(run: string, limit = 200): RunEvent[] {
-    const rows = this.db.prepare('SELECT id, run, at, type, step, detail FROM events WHERE run = ? ORDER BY id DESC LIMIT ?')
+    const rows = this.sql('SELECT id, run, at, type, step, detail FROM events WHERE run = ? ORDER BY id DESC LIMIT ?')
       .all(run, limit) as (Omit<RunEvent, 'detail'> & { detail: string | null })[];
     return rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
   }

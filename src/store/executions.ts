@@ -1,3 +1,5 @@
+import type { Statement } from 'better-sqlite3';
+import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
 
 export interface Execution {
@@ -15,27 +17,31 @@ export interface Execution {
  * the server) is still working on.
  */
 export class Executions {
-  constructor(private readonly db: Db) {}
+  private readonly sql: (text: string) => Statement;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   claim(run: string, step: string, owner: string, started: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO executions (run, step, pid, owner, started, progress) VALUES (?, ?, ?, ?, ?, NULL)')
+    this.sql('INSERT OR REPLACE INTO executions (run, step, pid, owner, started, progress) VALUES (?, ?, ?, ?, ?, NULL)')
       .run(run, step, process.pid, owner, started);
   }
 
   release(run: string, step: string): void {
-    this.db.prepare('DELETE FROM executions WHERE run = ? AND step = ?').run(run, step);
+    this.sql('DELETE FROM executions WHERE run = ? AND step = ?').run(run, step);
   }
 
   setProgress(run: string, step: string, progress: string): void {
-    this.db.prepare('UPDATE executions SET progress = ? WHERE run = ? AND step = ?').run(progress, run, step);
+    this.sql('UPDATE executions SET progress = ? WHERE run = ? AND step = ?').run(progress, run, step);
   }
 
   get(run: string, step: string): Execution | undefined {
-    return this.db.prepare('SELECT * FROM executions WHERE run = ? AND step = ?').get(run, step) as Execution | undefined;
+    return this.sql('SELECT * FROM executions WHERE run = ? AND step = ?').get(run, step) as Execution | undefined;
   }
 
   all(): Execution[] {
-    return this.db.prepare('SELECT * FROM executions').all() as Execution[];
+    return this.sql('SELECT * FROM executions').all() as Execution[];
   }
 }
 

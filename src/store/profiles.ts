@@ -1,3 +1,5 @@
+import type { Statement } from 'better-sqlite3';
+import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
 import type { Settings } from './settings.ts';
 
@@ -13,8 +15,11 @@ export class ProfileError extends Error {}
  * down.
  */
 export class Profiles {
+  private readonly sql: (text: string) => Statement;
+
   constructor(private readonly db: Db, private readonly settings: Settings) {
-    this.db.prepare('INSERT OR IGNORE INTO profiles (name, created) VALUES (?, ?)').run(DEFAULT_PROFILE, new Date().toISOString());
+    this.sql = statementCache(db);
+    this.sql('INSERT OR IGNORE INTO profiles (name, created) VALUES (?, ?)').run(DEFAULT_PROFILE, new Date().toISOString());
   }
 
   static validate(name: string): string {
@@ -24,17 +29,17 @@ export class Profiles {
   }
 
   list(): string[] {
-    return (this.db.prepare('SELECT name FROM profiles ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+    return (this.sql('SELECT name FROM profiles ORDER BY name').all() as { name: string }[]).map((r) => r.name);
   }
 
   exists(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM profiles WHERE name = ?').get(name) !== undefined;
+    return this.sql('SELECT 1 FROM profiles WHERE name = ?').get(name) !== undefined;
   }
 
   create(name: string): string {
     const n = Profiles.validate(name);
     if (this.exists(n)) throw new ProfileError(`profile "${n}" already exists`);
-    this.db.prepare('INSERT INTO profiles (name, created) VALUES (?, ?)').run(n, new Date().toISOString());
+    this.sql('INSERT INTO profiles (name, created) VALUES (?, ?)').run(n, new Date().toISOString());
     return n;
   }
 
@@ -44,13 +49,13 @@ export class Profiles {
       if (!this.exists(from)) throw new ProfileError(`no profile "${from}"`);
       if (this.exists(n)) throw new ProfileError(`profile "${n}" already exists`);
       const wasCurrent = this.current() === from;
-      this.db.prepare('UPDATE profiles SET name = ? WHERE name = ?').run(n, from);
+      this.sql('UPDATE profiles SET name = ? WHERE name = ?').run(n, from);
       // Runs keep their keys; their profile column follows the rename so they stay listed under it.
-      const runs = this.db.prepare('SELECT key, state FROM runs WHERE profile = ?').all(from) as { key: string; state: string }[];
+      const runs = this.sql('SELECT key, state FROM runs WHERE profile = ?').all(from) as { key: string; state: string }[];
       for (const r of runs) {
         const state = JSON.parse(r.state) as { profile: string };
         state.profile = n;
-        this.db.prepare('UPDATE runs SET profile = ?, state = ? WHERE key = ?').run(n, JSON.stringify(state), r.key);
+        this.sql('UPDATE runs SET profile = ?, state = ? WHERE key = ?').run(n, JSON.stringify(state), r.key);
       }
       if (wasCurrent) this.settings.set('profile', n);
     });
