@@ -43,7 +43,15 @@ export function security(opts: SecurityOptions): MiddlewareHandler {
     c.set('railbookCsrfToken', csrf);
     const refusal = await check(c);
     if (refusal) return refusal;
-    await next();
+    try {
+      await next();
+    } catch (e) {
+      // Hono calls app.onError for a route's error, so this is an error of the error handler
+      // itself: answer a plain 500 that still carries the security headers.
+      console.error(`railbook: unhandled error on ${c.req.method} ${c.req.path}:`, e);
+      c.res = c.text('Internal Server Error\n', 500, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' });
+      return;
+    }
     secureResponse(c);
   };
 

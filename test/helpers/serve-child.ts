@@ -1,0 +1,34 @@
+// A real `railbook serve` in a child process, for tests that kill it (crash recovery).
+// Usage: node --import tsx test/helpers/serve-child.ts <data dir> [extra workflows dir]
+// Boots an engine on the data dir with the built-in, fixture (and extra) workflows, listens on
+// 127.0.0.1 port 0, and prints one line: `RAILBOOK_URL <url>`. SIGTERM closes it gracefully.
+import { BUILTIN_WORKFLOWS_DIR, loadWorkflows, Registry } from '../../src/engine/registry.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { resolveDataDir } from '../../src/store/data-dir.ts';
+import { Store } from '../../src/store/store.ts';
+import { startServer } from '../../src/web/server.ts';
+import { FIXTURE_WORKFLOWS_DIR } from './temp-engine.ts';
+
+const [dataDirArg, extraDir] = process.argv.slice(2);
+if (!dataDirArg) {
+  console.error('usage: serve-child.ts <data dir> [extra workflows dir]');
+  process.exit(2);
+}
+const dirs = [BUILTIN_WORKFLOWS_DIR, FIXTURE_WORKFLOWS_DIR, ...(extraDir ? [extraDir] : [])];
+const loaded = await Promise.all(dirs.map((d) => loadWorkflows(d)));
+const errors = loaded.flatMap((r) => r.errors);
+if (errors.length) {
+  console.error(`workflows failed to load: ${errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
+  process.exit(1);
+}
+const store = new Store(resolveDataDir(dataDirArg));
+const engine = new Engine(store, new Registry(loaded.flatMap((r) => r.list())));
+const server = await startServer({ engine, port: 0 });
+process.stdout.write(`RAILBOOK_URL ${server.url}\n`);
+
+process.once('SIGTERM', () => {
+  void server.close().finally(() => {
+    store.close();
+    process.exit(0);
+  });
+});
