@@ -1,0 +1,169 @@
+import type { Command } from 'commander';
+import type { Engine } from '../../engine/engine.ts';
+import type { JobFile } from '../../engine/job-file.ts';
+import { closeEngine, openEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+
+interface Options extends GlobalOptions {
+  key?: string;
+  profile?: string;
+}
+
+export function runCommand(program: Command): void {
+  const cmd = program
+    .command('run')
+    .argument('<job.json>', 'job file: { "workflow": "<id>", "key"?: "…", "profile"?: "…", "inputs": { "<step>": { "<field>": value } } }')
+    .description('run a job file headlessly: every step in order with the file\'s inputs; prints the run key')
+    .option('-k, --key <key>', 'run key to create (or resume); overrides the file\'s "key"')
+    .option('-p, --profile <name>', 'profile for a new run; overrides the file\'s "profile"')
+    .addHelpText('after', `
+The whole file is checked before anything is written: a bad file creates no run.
+Steps left out of "inputs" take their suggested or default values. A file field takes a local
+path, relative to the job file's folder; the file is copied into the run's artifacts.
+A key that already exists resumes that run: steps already done are skipped.
+
+Progress goes to stderr; stdout's last line is the run key, so scripts can capture it.
+Exit codes: 0 every step done; 1 a step failed (stderr says which and why); 2 bad job file,
+unknown workflow, bad key or bad usage (nothing written).
+
+Examples:
+  railbook run job.json
+  key=$(railbook run job.json --key acme-hello-07) && railbook state "$key"
+  railbook export default-hello-01 > job.json && railbook run job.json --key hello-again`)
+    .action(async (file: string, opts: Options) => {
+      await runJobFile(file, opts);
+    });
+  withGlobalOptions(cmd);
+}
+
+async function runJobFile(file: string, opts: Options): Promise<void> {
+  const [{ readJobFile, checkJob, JobFileError }, { runJob }, { JobProgress }] = await Promise.all([
+    import('../../engine/job-file.ts'),
+    import('../../engine/job-runner.ts'),
+    import('../progress-bar.ts'),
+  ]);
+  const named = (e: unknown): unknown => {
+    if (!(e instanceof JobFileError)) return e;
+    // "--key" is not in the file; "" is about the file as a whole and already names it.
+    if (e.field === '' || e.field.startsWith('--')) return new CliError(e.message);
+    return new CliError(`bad job file ${file}: ${e.message}`);
+  };
+
+  let loaded: { job: JobFile; baseDir: string };
+  try {
+    loaded = await readJobFile(file);
+  } catch (e) {
+    throw named(e);
+  }
+  const job: JobFile = { ...loaded.job, ...(opts.profile !== undefined ? { profile: opts.profile } : {}) };
+  const key = opts.key ?? job.key;
+  const baseDir = loaded.baseDir;
+
+  const engine = await openEngine(opts);
+  const progress = new JobProgress();
+  // This process runs one job: the run it changes is ours (needed to cancel on Ctrl-C).
+  let runKey: string | undefined;
+  let runningStep: string | undefined;
+  const onChange = (k: string) => { runKey ??= k; };
+  engine.bus.on('change', onChange);
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    progress.clear();
+    if (interrupts === 1 && runKey && runningStep) {
+      process.stderr.write(`\nrailbook: stopping step "${runningStep}" (${signal}; press Ctrl-C again to quit at once)\n`);
+      try {
+        engine.cancel(runKey, runningStep);
+        return;
+      } catch {
+        // Already finished: fall through and quit.
+      }
+    }
+    closeEngine(engine);
+    process.stderr.write(`railbook: stopped${runKey ? `; resume with: railbook run ${file} --key ${runKey}` : ''}\n`);
+    process.exit(EXIT.stepFailed);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    try {
+      // Everything about the file is checked before the run is created: nothing is written for a bad file.
+      await checkJob(engine, job, { key, baseDir });
+      await checkOmittedSteps(engine, job, key, baseDir);
+    } catch (e) {
+      throw named(e);
+    }
+    const result = await runJob(engine, job, {
+      key,
+      baseDir,
+      observer: {
+        onStepStart: (step, i, n) => { runningStep = step.id; progress.onStepStart(step, i, n); },
+        onProgress: (e) => progress.onProgress(e),
+        onStepEnd: (step, state) => { runningStep = undefined; runKey ??= state.key; progress.onStepEnd(step, state); },
+      },
+    }).catch((e: unknown) => {
+      throw named(e);
+    });
+    const finalKey = result.state.key;
+    if (result.failed) {
+      const wf = engine.registry.get(result.state.workflow);
+      const title = wf?.steps.find((s) => s.id === result.failed!.step)?.title;
+      const status = result.state.steps[result.failed.step]?.status ?? 'failed';
+      process.stdout.write(`${finalKey}\n`);
+      throw new CliError(
+        `step "${result.failed.step}"${title ? ` (${title})` : ''} ${status === 'failed' ? 'failed' : `was ${status}`}: ${result.failed.error}\n` +
+          `railbook: run ${finalKey} keeps every step done before it; fix the cause and resume with: railbook run ${file} --key ${finalKey}`,
+        EXIT.stepFailed,
+      );
+    }
+    process.stdout.write(`${finalKey}\n`);
+  } catch (e) {
+    // A run was created, then something other than a step failed (e.g. a suggested value did not validate).
+    if (runKey && !(e instanceof CliError && e.exitCode === EXIT.stepFailed)) {
+      const { describeError } = await import('../errors.ts');
+      const d = describeError(e);
+      throw new CliError(`${d.message}\nrailbook: run ${runKey} was kept; resume with: railbook run ${file} --key ${runKey}`, d.exitCode);
+    }
+    throw e;
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    engine.bus.off('change', onChange);
+    closeEngine(engine);
+  }
+}
+
+/**
+ * Steps the file leaves out run on their suggestion or defaults. A step with no suggestion
+ * whose defaults do not validate would fail halfway through the run; catch that before the
+ * run is created. (Steps with a suggestion depend on earlier outputs and are checked when
+ * they run.) Steps already done in a resumed run need nothing.
+ */
+async function checkOmittedSteps(engine: Engine, job: JobFile, key: string | undefined, baseDir: string): Promise<void> {
+  const [{ prepareInput }, { dryPrepareContext }, { EngineError }, { JobFileError }] = await Promise.all([
+    import('../../engine/step-input.ts'),
+    import('../../engine/prepare-context.ts'),
+    import('../../engine/errors.ts'),
+    import('../../engine/job-file.ts'),
+  ]);
+  const wf = engine.workflow(job.workflow);
+  const existing = key !== undefined ? engine.store.runs.get(key.trim()) : undefined;
+  const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', baseDir);
+  for (const step of wf.steps) {
+    if (job.inputs[step.id] !== undefined || step.suggest) continue;
+    if (existing?.workflow === wf.id && existing.steps[step.id]?.status === 'done') continue;
+    const values: Record<string, unknown> = existing?.steps[step.id]?.input ? { ...existing.steps[step.id]!.input } : {};
+    for (const [name, w] of Object.entries(step.fields)) if (values[name] === undefined && w.initial !== undefined) values[name] = w.initial;
+    try {
+      await prepareInput(step, values, ctx);
+    } catch (e) {
+      if (e instanceof EngineError && e.code === 'invalid_input') {
+        const [field, msg] = Object.entries(e.fieldErrors)[0] ?? ['', e.message];
+        throw new JobFileError(`inputs.${step.id}${field ? '.' + field : ''}`, `${msg} (the job file gives no input for step "${step.id}" and it has no default)`);
+      }
+      throw e;
+    }
+  }
+}

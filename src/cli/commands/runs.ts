@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import type { Engine } from '../../engine/engine.ts';
+import type { RunState } from '../../engine/run-state.ts';
+import { withEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
+import { formatTable } from '../table.ts';
+
+interface Options extends GlobalOptions {
+  workflow?: string;
+  profile?: string;
+  limit: string;
+  json?: boolean;
+}
+
+export function runsCommand(program: Command): void {
+  const cmd = program
+    .command('runs')
+    .description('list runs, most recently updated first: key, workflow, profile, status, updated')
+    .option('-w, --workflow <id>', 'only runs of this workflow')
+    .option('-p, --profile <name>', 'only runs of this profile')
+    .option('-n, --limit <n>', 'at most this many runs', '100')
+    .option('--json', 'print JSON instead of a table')
+    .addHelpText('after', `
+Status is one of: "n/m done", "running <step>", "failed <step>", "cancelled <step>",
+"interrupted <step>" or "finalized".
+
+Examples:
+  railbook runs
+  railbook runs --workflow hello --profile acme`)
+    .action(async (opts: Options) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) {
+        const { CliError } = await import('../exit-codes.ts');
+        throw new CliError(`--limit must be a positive whole number, not "${opts.limit}"`);
+      }
+      await withEngine(opts, (engine) => {
+        const rows = engine.store.runs.list({ workflow: opts.workflow, profile: opts.profile, limit }).map((r) => {
+          const st = currentState(engine, r.key);
+          return { key: r.key, workflow: r.workflow, profile: r.profile, status: st ? runStatus(engine, st) : 'unknown', updated: r.updated, finalized: r.finalized };
+        });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        } else if (rows.length === 0) {
+          process.stderr.write('no runs yet\n');
+        } else {
+          process.stdout.write(formatTable(['KEY', 'WORKFLOW', 'PROFILE', 'STATUS', 'UPDATED'], rows.map((r) => [r.key, r.workflow, r.profile, r.status, localTime(r.updated)])));
+        }
+      }, { warn: false, workflows: false });
+    });
+  withGlobalOptions(cmd);
+}
+
+/** The state as the engine sees it (a step whose process died shows as interrupted). */
+function currentState(engine: Engine, key: string): RunState | undefined {
+  try {
+    return engine.get(key);
+  } catch {
+    return engine.store.runs.get(key);
+  }
+}
+
+/** One word or two about where a run stands. */
+export function runStatus(engine: Engine | undefined, st: RunState): string {
+  if (st.finalized) return 'finalized';
+  const order = engine?.registry.get(st.workflow)?.steps.map((s) => s.id) ?? Object.keys(st.steps);
+  const ids = [...order, ...Object.keys(st.steps).filter((k) => !order.includes(k))];
+  for (const status of ['running', 'failed', 'cancelled', 'interrupted'] as const) {
+    const at = ids.find((id) => st.steps[id]?.status === status);
+    if (at) return `${status} ${at}`;
+  }
+  const done = order.filter((id) => st.steps[id]?.status === 'done').length;
+  return `${done}/${order.length} done`;
+}
+
+/** `2025-01-31 14:05` in the local time zone: what a person compares with their clock. */
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { closeEngine, openEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+
+export const DEFAULT_PORT = 8765;
+
+interface Options extends GlobalOptions {
+  port: string;
+  host: string;
+  token?: string;
+  open: boolean;
+}
+
+export function serveCommand(program: Command): void {
+  const cmd = program
+    .command('serve')
+    .description('start the Railbook app and open it in your browser')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to bind; anything but loopback requires an access token', '127.0.0.1')
+    .option('--token <token>', 'access token for a non-loopback --host (default: a new random one, printed in the URL)')
+    .option('--no-open', 'do not open the browser (also skipped when $CI is set)')
+    .addHelpText('after', `
+Prints one line with the URL once the app accepts requests. Ctrl-C stops it cleanly: a step
+still running is recorded as interrupted and can be run again after the next start.
+
+Examples:
+  railbook serve
+  railbook serve --port 0 --no-open           any free port, no browser
+  railbook serve --data-dir ~/railbook-data
+  railbook serve --host 0.0.0.0               reachable from your network, token required`)
+    .action(async (opts: Options) => {
+      await serve(opts);
+    });
+  withGlobalOptions(cmd);
+}
+
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new CliError(`--port must be a whole number from 0 to 65535, not "${text}"`);
+  }
+  return n;
+}
+
+async function serve(opts: Options): Promise<void> {
+  const port = parsePort(opts.port);
+  if (opts.host.trim() === '') throw new CliError('--host is empty; give an address such as 127.0.0.1');
+  if (opts.token !== undefined && opts.token.length < 8) throw new CliError('--token is too short: use at least 8 characters (or leave it out to have one generated)');
+  const { startServer } = await import('../../web/server.ts');
+  const engine = await openEngine(opts);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ engine, host: opts.host, port, token: opts.token });
+  } catch (e) {
+    closeEngine(engine);
+    throw startError(e, opts.host, port);
+  }
+
+  // Stop handlers first, so a signal right after the URL line still stops cleanly: in order, no
+  // new requests, steps still running recorded as interrupted, the database closed.
+  const stopped = new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`railbook: ${signal} again, quitting at once\n`);
+        process.exit(EXIT.unexpected);
+      }
+      stopping = true;
+      process.stderr.write('railbook: stopping…\n');
+      // Idle keep-alive connections or a stuck request must not hold the process for long.
+      const force = setTimeout(() => {
+        process.stderr.write('railbook: connections did not close in time; quitting\n');
+        closeEngine(engine);
+        process.exit(EXIT.ok);
+      }, 5000);
+      force.unref();
+      Promise.resolve()
+        .then(() => server.close())
+        .catch((e: unknown) => process.stderr.write(`railbook: while closing the server: ${(e as Error).message}\n`))
+        .finally(() => {
+          closeEngine(engine);
+          clearTimeout(force);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+  const url = urlWithToken(server.url, server.token);
+  process.stdout.write(`Railbook is running at ${url}\n`);
+  if (opts.open && !process.env.CI) openBrowser(url);
+  await stopped;
+}
+
+/**
+ * Port in use, no permission, an address that is not this machine's: bad usage (exit 2), in the
+ * server's own words (it says what to do). Anything else is unexpected.
+ */
+export function startError(e: unknown, host: string, port: number): unknown {
+  const err = e as (Error & { code?: string; cause?: { code?: string } }) | undefined;
+  const code = err?.code ?? err?.cause?.code;
+  if (!(e instanceof Error) || typeof code !== 'string') return e;
+  if (code === 'EADDRINUSE' && !/\bport\b/i.test(e.message)) {
+    return new CliError(`port ${port} is already in use on ${host} — stop the other program, or choose another port with --port (0 picks a free one)`);
+  }
+  return new CliError(e.message);
+}
+
+/** A non-loopback bind needs its access token: the printed URL carries it so a click just works. */
+export function urlWithToken(url: string, token: string | undefined): string {
+  if (!token) return url;
+  const u = new URL(url);
+  if (u.searchParams.has('token')) return url;
+  const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]' || u.hostname === '::1';
+  if (loopback) return url;
+  u.searchParams.set('token', token);
+  return u.toString();
+}
+
+/** Opens the URL in the default browser; failure (no desktop, no browser) is not an error. */
+export function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]]
+    : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
+    : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore', windowsHide: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // No opener: the URL is printed; that is enough.
+  }
+}

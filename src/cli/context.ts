@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Engine } from '../engine/engine.ts';
+import type { LoadError, Registry } from '../engine/registry.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  dataDir?: string | undefined;
+  workflowsDir?: string | undefined;
+}
+
+/** Adds `--data-dir` and `--workflows-dir` to a command (they work after any command name). */
+export function withGlobalOptions(cmd: Command, opts: { workflows?: boolean } = {}): Command {
+  cmd.option('--data-dir <dir>', 'data folder (default: $RAILBOOK_DATA_DIR, else ./data)');
+  if (opts.workflows !== false) {
+    cmd.option('--workflows-dir <dirs>', `workflow folder(s), separated by "${path.delimiter}" (default: $RAILBOOK_WORKFLOWS_DIR, else the built-in workflows/)`);
+  }
+  return cmd;
+}
+
+/**
+ * The workflow folders to load: `--workflows-dir`, else RAILBOOK_WORKFLOWS_DIR, else the
+ * repository's `workflows/`. Either may list several folders separated by the platform's path
+ * delimiter (":" on Unix, ";" on Windows), e.g. the built-in folder plus a test fixture folder.
+ */
+export function workflowDirs(flag: string | undefined, builtin: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const chosen = flag ?? env.RAILBOOK_WORKFLOWS_DIR;
+  if (chosen === undefined || chosen.trim() === '') return [builtin];
+  const dirs = chosen.split(path.delimiter).map((d) => d.trim()).filter((d) => d !== '').map((d) => path.resolve(d));
+  return dirs.length ? [...new Set(dirs)] : [builtin];
+}
+
+/** Loads every folder's workflows into one registry. A clash of ids or a broken file becomes a load error, not a crash. */
+export async function loadRegistry(dirs: string[]): Promise<Registry> {
+  const { Registry, loadWorkflows } = await import('../engine/registry.ts');
+  const all = new Registry();
+  for (const dir of dirs) {
+    if (!existsSync(dir)) {
+      all.errors.push({ file: dir, message: 'no such workflows folder' });
+      continue;
+    }
+    const reg = await loadWorkflows(dir);
+    all.errors.push(...reg.errors);
+    for (const wf of reg.list()) {
+      try {
+        all.add(wf);
+      } catch (e) {
+        all.errors.push({ file: dir, message: (e as Error).message });
+      }
+    }
+  }
+  return all;
+}
+
+export function formatLoadError(e: LoadError): string {
+  const rel = path.relative(process.cwd(), e.file);
+  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : e.file;
+  // Node's words for "this .ts file was treated as CommonJS" are cryptic; say what to do.
+  const hint = /require\(\) ES Module|import statement outside a module|ERR_REQUIRE_(ESM|CYCLE)/.test(e.message)
+    ? ' (workflow files are ES modules: give their folder a package.json with "type": "module")'
+    : '';
+  return `${shown}: ${e.message.split('\n')[0]}${hint}`;
+}
+
+export function warnLoadErrors(registry: Registry): void {
+  for (const e of registry.errors) process.stderr.write(`railbook: warning: workflow not loaded: ${formatLoadError(e)}\n`);
+}
+
+export interface EngineOptions {
+  /** Print workflow load errors on stderr (default true). */
+  warn?: boolean;
+  /**
+   * Load the workflow files (default true). Reading runs and states needs none of them; skipping
+   * them (and the widgets they import) saves a good part of the start-up time.
+   */
+  workflows?: boolean;
+}
+
+/**
+ * Opens the data folder and loads the workflows: the CLI's version of `bootEngine`, which also
+ * accepts several workflow folders. Loaded lazily so `railbook --help` starts fast.
+ */
+export async function openEngine(opts: GlobalOptions, o: EngineOptions = {}): Promise<Engine> {
+  const [{ Engine }, { Store }, { resolveDataDir }, { BUILTIN_WORKFLOWS_DIR, Registry }] = await Promise.all([
+    import('../engine/engine.ts'),
+    import('../store/store.ts'),
+    import('../store/data-dir.ts'),
+    import('../engine/registry.ts'),
+  ]);
+  const registry = o.workflows === false ? new Registry() : await loadRegistry(workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR));
+  if (o.warn !== false) warnLoadErrors(registry);
+  const store = openStore(opts.dataDir, resolveDataDir, (dir) => new Store(dir));
+  try {
+    return new Engine(store, registry);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+/** Runs `fn` with an engine and always closes it: running steps are recorded as interrupted, the database is closed. */
+export async function withEngine<T>(opts: GlobalOptions, fn: (engine: Engine) => Promise<T> | T, o: EngineOptions = {}): Promise<T> {
+  const engine = await openEngine(opts, o);
+  try {
+    return await fn(engine);
+  } finally {
+    closeEngine(engine);
+  }
+}
+
+export function closeEngine(engine: Engine): void {
+  try {
+    engine.shutdown();
+  } finally {
+    if (engine.store.db.open) engine.store.close();
+  }
+}
+
+/**
+ * Opens the data folder's store. A path that cannot be a folder (a file, no permission) is bad
+ * input (exit 2); a database that will not open says which folder it was.
+ */
+export function openStore<S>(flag: string | undefined, resolve: (flag?: string) => string, open: (dir: string) => S): S {
+  let dir: string;
+  try {
+    dir = resolve(flag);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const shown = flag ?? process.env.RAILBOOK_DATA_DIR ?? 'data';
+    const why = err.code === 'EEXIST' || err.code === 'ENOTDIR' ? 'it is a file, not a folder'
+      : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' ? 'permission denied'
+      : err.message;
+    throw new CliError(`cannot use ${path.resolve(shown)} as the data folder: ${why}`);
+  }
+  try {
+    return open(dir);
+  } catch (e) {
+    throw new CliError(`cannot open the Railbook database in ${dir}: ${(e as Error).message}`, EXIT.unexpected);
+  }
+}
