@@ -286,8 +286,10 @@ export class Engine {
         throw new EngineError('out_of_order', `step "${stepId}" cannot run before step "${s.id}" is done`);
       }
     }
+    // Only the state counts: a step just cancelled may still be winding down in memory; its
+    // late result is discarded (startedAt no longer matches), so a re-run need not wait for it.
     const status = st.steps[stepId]?.status;
-    if (status === 'running' || this.active.has(activeId(st.key, stepId))) {
+    if (status === 'running') {
       throw new EngineError('running', `step "${stepId}" is already running`);
     }
     if (status === 'done') throw new EngineError('already_done', `step "${stepId}" is already done; revert to it to change it`);
@@ -387,7 +389,8 @@ export class Engine {
         // Only reachable if the database went away (shutdown); the next start reaps the step.
         return state;
       } finally {
-        this.active.delete(id);
+        // A re-run may already have registered itself under the same id.
+        if (this.active.get(id) === active) this.active.delete(id);
       }
     })();
   }
@@ -398,7 +401,7 @@ export class Engine {
       const st = this.store.runs.get(key)!;
       const s = st.steps[stepId];
       const ex = this.store.executions.get(key, stepId);
-      if (ex?.owner === this.owner) this.store.executions.release(key, stepId);
+      if (ex?.owner === this.owner && ex.started === startedAt) this.store.executions.release(key, stepId);
       // Cancelled, reverted or re-run meanwhile: this result belongs to no one any more.
       if (!s || s.status !== 'running' || s.startedAt !== startedAt) return st;
       const t = now();

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Engine } from '../engine/engine.ts';
 import { EngineError } from '../engine/errors.ts';
+import { filesRoute } from './files.ts';
 import { apiRoutes } from './routes/api.ts';
 import { assetsRoute } from './routes/assets.ts';
 import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
@@ -24,6 +25,7 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   app.use('*', security({ accessToken: opts.accessToken, csrfSecret }));
 
   app.route('/assets', assetsRoute());
+  app.route('/files', filesRoute(engine.store.dataDir));
   app.route('/api', apiRoutes(engine));
   app.route('/', profileRoutes(engine));
   app.route('/', stepRoutes(engine));
@@ -44,12 +46,13 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
 }
 
 /** An error as JSON for the API, as text for htmx (shown in a banner), else as a page. */
-function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500, title: string, message: string, code: string): Response | Promise<Response> {
+async function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500, title: string, message: string, code: string): Promise<Response> {
   noStore(c);
   if (c.req.path.startsWith('/api/')) return c.json({ error: message, code }, status);
   if (isHx(c)) return c.text(message, status);
   try {
-    return c.html(<MessagePage chrome={chrome(c, engine)} title={title} message={message} />, status);
+    // `await`: c.html's promise rejects later if the page fails while rendering; catch it here.
+    return await c.html(<MessagePage chrome={chrome(c, engine)} title={title} message={message} />, status);
   } catch {
     return c.text(`${title}: ${message}`, status);
   }

@@ -192,3 +192,25 @@ test('large outputs must go through artifacts, which are stored with their SHA-2
     close();
   }
 });
+
+test('"run again" right after "stop" is accepted while the old code still winds down, and the old result is discarded', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('slow').state.key;
+    // 300 ms per count: the cancelled execution notices only when its current wait ends.
+    const first = await engine.submit(key, 'count', { steps: 1000, delay: 300 });
+    await new Promise((res) => setTimeout(res, 30));
+    engine.cancel(key, 'count');
+    const second = await engine.submit(key, 'count', { steps: 2, delay: 1 });
+    assert.equal(second.state.steps.count!.status, 'running');
+    const done = await second.completion;
+    assert.deepEqual(done.steps.count!.output, { counted: 2 });
+    await first.completion;
+    const st = engine.get(key);
+    assert.equal(st.steps.count!.status, 'done');
+    assert.deepEqual(st.steps.count!.output, { counted: 2 });
+    assert.equal(engine.store.executions.all().length, 0, 'no execution row left behind');
+  } finally {
+    close();
+  }
+});

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Every script and stylesheet the pages use, served by the app itself (no CDN: it must work
+// offline). Files are read once at start-up; their URLs carry a content hash, so browsers may
+// cache them for a year and still never run a stale copy after an upgrade.
+
+export interface Asset {
+  name: string;
+  type: string;
+  body: Uint8Array;
+  hash: string;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+function pkgFile(pkg: string, rel: string): string {
+  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), rel);
+}
+
+const SOURCES: Record<string, { file: () => string; type: string }> = {
+  'htmx.min.js': { file: () => pkgFile('htmx.org', 'dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
+  'htmx-sse.js': { file: () => pkgFile('htmx-ext-sse', 'dist/sse.min.js'), type: 'text/javascript; charset=utf-8' },
+  'pico.min.css': { file: () => pkgFile('@picocss/pico', 'css/pico.min.css'), type: 'text/css; charset=utf-8' },
+  'app.js': { file: () => path.join(here, 'static/app.js'), type: 'text/javascript; charset=utf-8' },
+  'app.css': { file: () => path.join(here, 'static/app.css'), type: 'text/css; charset=utf-8' },
+  'favicon.svg': { file: () => path.join(here, 'static/favicon.svg'), type: 'image/svg+xml' },
+};
+
+let cache: Map<string, Asset> | undefined;
+
+/** All assets, loaded on first use. */
+export function assets(): Map<string, Asset> {
+  if (cache) return cache;
+  const m = new Map<string, Asset>();
+  for (const [name, src] of Object.entries(SOURCES)) {
+    const body = readFileSync(src.file());
+    m.set(name, { name, type: src.type, body, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) });
+  }
+  cache = m;
+  return m;
+}
+
+/** The URL a page links to: `/assets/<name>?v=<content hash>`. */
+export function assetUrl(name: keyof typeof SOURCES | string): string {
+  const a = assets().get(name);
+  if (!a) throw new Error(`unknown asset "${name}"`);
+  return `/assets/${name}?v=${a.hash}`;
+}

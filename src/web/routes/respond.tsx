@@ -1,0 +1,55 @@
+import type { Context } from 'hono';
+import type { Engine } from '../../engine/engine.ts';
+import { EngineError } from '../../engine/errors.ts';
+import { History } from '../views/history.tsx';
+import { RunPage, Steps } from '../views/run-page.tsx';
+import { chrome, isHx, loadRun, noStore, RUN_CHANGED, statusOf, type ErrorStatus } from './common.ts';
+import { runView, type FormOverride } from './run-model.ts';
+
+/** The whole run page (or, for htmx, the steps container), optionally with a notice or a form's errors. */
+export function respondRun(
+  c: Context,
+  engine: Engine,
+  wfId: string,
+  key: string,
+  opts: { status?: 200 | ErrorStatus; notice?: string | undefined; override?: FormOverride | undefined } = {},
+): Response | Promise<Response> {
+  const { wf, state } = loadRun(engine, wfId, key);
+  const ch = chrome(c, engine, wf.id);
+  const v = runView(engine, wf, state, ch.csrf, { notice: opts.notice, override: opts.override });
+  noStore(c);
+  if (isHx(c)) {
+    // Whatever element asked, the answer is the whole run: put it where the run is.
+    c.header('HX-Retarget', '#steps');
+    c.header('HX-Reswap', 'outerHTML');
+    c.header('HX-Trigger', RUN_CHANGED);
+    return c.html(<Steps v={v} />, opts.status ?? 200);
+  }
+  return c.html(<RunPage chrome={ch} v={v} events={engine.store.events.forRun(state.key)} />, opts.status ?? 200);
+}
+
+/**
+ * Runs a run-changing action; a rule it breaks (finalized, out of order, running…) answers with
+ * the run as it is now and the reason on top, at 409. Other errors go to the app's error handler.
+ */
+export async function guarded(c: Context, engine: Engine, wfId: string, key: string, fn: () => Promise<Response> | Response): Promise<Response> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EngineError && e.code !== 'invalid_input' && e.code !== 'not_found' && e.code !== 'bad_key') {
+      try {
+        return await respondRun(c, engine, wfId, key, { status: statusOf(e), notice: e.message });
+      } catch {
+        throw e;
+      }
+    }
+    throw e;
+  }
+}
+
+/** The history pane alone (it reloads itself on `run-changed`). */
+export function respondHistory(c: Context, engine: Engine, wfId: string, key: string): Response | Promise<Response> {
+  const { wf, state } = loadRun(engine, wfId, key);
+  noStore(c);
+  return c.html(<History wf={wf} state={state} events={engine.store.events.forRun(state.key)} />);
+}

@@ -1,0 +1,63 @@
+import type { Engine } from '../../engine/engine.ts';
+import type { RunState } from '../../engine/run-state.ts';
+import type { Workflow } from '../../engine/workflow.ts';
+import type { RunView } from '../views/run-page.tsx';
+import type { CardModel } from '../views/step-card.tsx';
+import { renderContext } from './common.ts';
+
+/** What a form shows after a rejected submit: the values sent and a message per field. */
+export interface FormOverride {
+  stepId: string;
+  values: Record<string, unknown>;
+  errors: Record<string, string>;
+}
+
+export function cardModel(engine: Engine, wf: Workflow, state: RunState, index: number, csrf: string, override?: FormOverride): CardModel {
+  const step = wf.steps[index]!;
+  const s = state.steps[step.id];
+  const status = s?.status ?? 'pending';
+  const mine = override?.stepId === step.id ? override : undefined;
+  return {
+    wfId: wf.id,
+    runKey: state.key,
+    step,
+    number: index + 1,
+    status,
+    finalized: state.finalized !== null,
+    output: s?.output ?? null,
+    error: s?.error,
+    startedAt: s?.startedAt ?? null,
+    finishedAt: s?.finishedAt ?? null,
+    values: mine ? mine.values : status === 'done' || status === 'running' ? {} : engine.formValues(state, step.id),
+    errors: mine?.errors ?? {},
+    progress: status === 'running' ? engine.progress(state.key, step.id) : undefined,
+    renderCtx: renderContext(state),
+    csrf,
+  };
+}
+
+/** Index of the first step that is not done, or -1 when every step is done. */
+export function firstOpen(wf: Workflow, state: RunState): number {
+  return wf.steps.findIndex((s) => state.steps[s.id]?.status !== 'done');
+}
+
+/** "Run all cells": every done step, then the first open one; later steps are not shown yet. */
+export function runView(engine: Engine, wf: Workflow, state: RunState, csrf: string, opts: { override?: FormOverride | undefined; notice?: string | undefined } = {}): RunView {
+  const open = firstOpen(wf, state);
+  const last = open < 0 ? wf.steps.length - 1 : open;
+  const cards: CardModel[] = [];
+  for (let i = 0; i <= last; i++) cards.push(cardModel(engine, wf, state, i, csrf, opts.override));
+  return { wf, state, cards, complete: open < 0, csrf, notice: opts.notice };
+}
+
+/**
+ * The cards from `stepId` on, as they replace that step's card: the step itself and, if it is
+ * done, the following visible ones (the next form, or the finish card). Undefined when the step
+ * is not visible at all (an earlier step was reverted meanwhile): then the whole run re-renders.
+ */
+export function cardsFrom(engine: Engine, wf: Workflow, state: RunState, stepId: string, csrf: string, override?: FormOverride): RunView | undefined {
+  const v = runView(engine, wf, state, csrf, { override });
+  const at = v.cards.findIndex((m) => m.step.id === stepId);
+  if (at < 0) return undefined;
+  return { ...v, cards: v.cards.slice(at) };
+}

@@ -1,0 +1,112 @@
+import { Hono, type Context } from 'hono';
+import type { Engine } from '../../engine/engine.ts';
+import { EngineError } from '../../engine/errors.ts';
+import type { RunState } from '../../engine/run-state.ts';
+import type { Workflow } from '../../engine/workflow.ts';
+import type { FormBody } from '../../widgets/widget.ts';
+import { stepEvents } from '../sse.tsx';
+import { CardsFragment } from '../views/run-page.tsx';
+import { stepDomId, urls } from '../views/urls.ts';
+import { chrome, isHx, loadRun, noStore, RUN_CHANGED, settleWithin } from './common.ts';
+import { guarded, respondRun } from './respond.tsx';
+import { cardsFrom, firstOpen, type FormOverride } from './run-model.ts';
+
+/** How long a submit waits for a step's work, so that quick steps come back done in one request. */
+export const QUICK_STEP_MS = 300;
+
+/** Submitting, reloading, reverting and stopping one step; its live progress stream. */
+export function stepRoutes(engine: Engine): Hono {
+  const app = new Hono();
+  const base = '/wf/:wf/runs/:key/steps/:step';
+
+  /** The step's card and what follows it, in place of the card (or the whole run if the step is gone from view). */
+  const respondCards = (c: Context, wf: Workflow, state: RunState, stepId: string, override?: FormOverride, status: 200 | 422 = 200) => {
+    const csrf = chrome(c, engine, wf.id).csrf;
+    const v = cardsFrom(engine, wf, state, stepId, csrf, override);
+    if (!v) return respondRun(c, engine, wf.id, state.key);
+    noStore(c);
+    c.header('HX-Trigger', RUN_CHANGED);
+    return c.html(<CardsFragment v={v} />, status);
+  };
+
+  /** Without JavaScript: back to the run page, at the step that now needs attention. */
+  const backToRun = (c: Context, wf: Workflow, key: string) => {
+    const state = engine.get(key);
+    const open = firstOpen(wf, state);
+    const anchor = open < 0 ? 'run-finish' : stepDomId(wf.steps[open]!.id);
+    return c.redirect(`${urls.run(wf.id, key)}#${anchor}`, 303);
+  };
+
+  app.get(base, (c) => {
+    const { wf: wfId, key, step: stepId } = c.req.param();
+    const { wf, state } = loadRun(engine, wfId, key);
+    engine.step(wf, stepId);
+    if (!isHx(c)) return c.redirect(`${urls.run(wf.id, key)}#${stepDomId(stepId)}`, 302);
+    return respondCards(c, wf, state, stepId);
+  });
+
+  app.post(base, (c) => {
+    const { wf: wfId, key, step: stepId } = c.req.param();
+    return guarded(c, engine, wfId, key, async () => {
+      const { wf } = loadRun(engine, wfId, key);
+      const step = engine.step(wf, stepId);
+      const body = (await c.req.parseBody({ all: true })) as FormBody;
+      const raw: Record<string, unknown> = {};
+      for (const [name, w] of Object.entries(step.fields)) {
+        const v = w.fromForm(body, name);
+        if (v !== undefined) raw[name] = v;
+      }
+      try {
+        const { state, completion } = await engine.submit(key, stepId, raw);
+        if (state.steps[stepId]?.status === 'running') await settleWithin(completion, QUICK_STEP_MS);
+      } catch (e) {
+        if (!(e instanceof EngineError) || e.code !== 'invalid_input') throw e;
+        // Show the form again with what was entered (files cannot be sent back) and a message per field.
+        const values = Object.fromEntries(Object.entries(raw).filter(([, v]) => !(v instanceof Blob)));
+        const override: FormOverride = { stepId, values, errors: { ...e.fieldErrors } };
+        if (!isHx(c)) return respondRun(c, engine, wf.id, key, { status: 422, override });
+        return respondCards(c, wf, engine.get(key), stepId, override, 422);
+      }
+      if (!isHx(c)) return backToRun(c, wf, key);
+      return respondCards(c, wf, engine.get(key), stepId);
+    });
+  });
+
+  app.post(`${base}/revert`, (c) => {
+    const { wf: wfId, key, step: stepId } = c.req.param();
+    return guarded(c, engine, wfId, key, () => {
+      const { wf } = loadRun(engine, wfId, key);
+      engine.revert(key, stepId);
+      if (!isHx(c)) return backToRun(c, wf, key);
+      return respondRun(c, engine, wf.id, key);
+    });
+  });
+
+  app.post(`${base}/cancel`, (c) => {
+    const { wf: wfId, key, step: stepId } = c.req.param();
+    return guarded(c, engine, wfId, key, () => {
+      const { wf, state } = loadRun(engine, wfId, key);
+      engine.step(wf, stepId);
+      let notice: string | undefined;
+      if (state.steps[stepId]?.status === 'running') engine.cancel(key, stepId);
+      else notice = 'The step had already finished.';
+      if (!isHx(c)) return backToRun(c, wf, key);
+      const after = engine.get(key);
+      const v = cardsFrom(engine, wf, after, stepId, chrome(c, engine, wf.id).csrf);
+      if (v && notice && v.cards[0]) v.cards[0].notice = notice;
+      if (!v) return respondRun(c, engine, wf.id, key);
+      noStore(c);
+      c.header('HX-Trigger', RUN_CHANGED);
+      return c.html(<CardsFragment v={v} />);
+    });
+  });
+
+  app.get(`${base}/events`, (c) => {
+    const { wf: wfId, key, step: stepId } = c.req.param();
+    const { wf } = loadRun(engine, wfId, key);
+    engine.step(wf, stepId);
+    return stepEvents(c, engine, key, stepId, `Progress of ${engine.step(wf, stepId).title}`);
+  });
+
+  return app;
+}

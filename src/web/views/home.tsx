@@ -1,0 +1,60 @@
+import type { Child } from 'hono/jsx';
+import type { LoadError } from '../../engine/registry.ts';
+import type { Workflow } from '../../engine/workflow.ts';
+import { Layout, type Chrome } from './layout.tsx';
+import { Markdown } from './markdown.tsx';
+import { RunsTable, type RunRow } from './runs-table.tsx';
+import { urls } from './urls.ts';
+
+/** `/`: the workflows this app knows, any that failed to load, and the latest runs. */
+export function HomePage(props: { chrome: Chrome; workflows: Workflow[]; errors: LoadError[]; runs: RunRow[] }): Child {
+  return (
+    <Layout chrome={props.chrome} title="Workflows">
+      <hgroup>
+        <h1>Workflows</h1>
+        <p>Step-by-step work you can stop, resume, revert and repeat. Everything stays on this machine.</p>
+      </hgroup>
+      {props.errors.length > 0 ? (
+        <article class="load-errors" role="alert" aria-labelledby="load-errors-title">
+          <h2 id="load-errors-title">
+            {props.errors.length === 1 ? 'A workflow file failed to load' : `${props.errors.length} workflow files failed to load`}
+          </h2>
+          <ul>
+            {props.errors.map((e) => (
+              <li>
+                <code>{e.file}</code>
+                <pre class="error-text">{e.message}</pre>
+              </li>
+            ))}
+          </ul>
+          <small>Fix the file and restart Railbook; the other workflows work meanwhile.</small>
+        </article>
+      ) : null}
+      {props.workflows.length === 0 ? (
+        <p>No workflows yet. Create one with <code>npx railbook new my_workflow</code>.</p>
+      ) : (
+        <div class="workflow-grid">
+          {props.workflows.map((w) => (
+            <article class="workflow-card">
+              <header>
+                <h2>
+                  <a href={urls.workflow(w.id)}>{w.title}</a>
+                </h2>
+              </header>
+              {w.description ? <Markdown source={w.description} class="workflow-description" /> : <p class="workflow-description muted">No description.</p>}
+              <footer>
+                <small class="muted">
+                  {w.steps.length} step{w.steps.length === 1 ? '' : 's'} · <code>{w.id}</code>
+                </small>
+              </footer>
+            </article>
+          ))}
+        </div>
+      )}
+      <section aria-labelledby="recent-title">
+        <h2 id="recent-title">Recent runs</h2>
+        <RunsTable rows={props.runs} showWorkflow caption="Recent runs of every workflow" />
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,66 @@
+import type { Child } from 'hono/jsx';
+import type { RunState } from '../../engine/run-state.ts';
+import type { Workflow } from '../../engine/workflow.ts';
+import type { RunEvent } from '../../store/event-log.ts';
+import { History } from './history.tsx';
+import { Layout, type Chrome } from './layout.tsx';
+import { FinishCard, StepCard, type CardModel } from './step-card.tsx';
+import { urls } from './urls.ts';
+
+export interface RunView {
+  wf: Workflow;
+  state: RunState;
+  /** Cards of every done step and the first open one (later steps are not shown yet). */
+  cards: CardModel[];
+  /** Every step is done: show the finalize (or unfinalize) card. */
+  complete: boolean;
+  csrf: string;
+  /** A message about the last action on the run (a conflict, say). */
+  notice?: string | undefined;
+}
+
+/** The run's steps, "run all cells" style. Reverts and finalize re-render this whole container. */
+export function Steps({ v }: { v: RunView }): Child {
+  return (
+    <div id="steps" class="steps">
+      {v.notice ? <p class="notice" role="alert">{v.notice}</p> : null}
+      <CardsFragment v={v} />
+    </div>
+  );
+}
+
+export function RunPage(props: { chrome: Chrome; v: RunView; events: RunEvent[] }): Child {
+  const { v } = props;
+  return (
+    <Layout
+      chrome={props.chrome}
+      title={`${v.state.key} · ${v.wf.title}`}
+      aside={<History wf={v.wf} state={v.state} events={props.events} />}
+    >
+      <nav aria-label="Breadcrumb" class="breadcrumb">
+        <ul>
+          <li><a href={urls.home()}>Workflows</a></li>
+          <li><a href={urls.workflow(v.wf.id)}>{v.wf.title}</a></li>
+          <li><span aria-current="page">{v.state.key}</span></li>
+        </ul>
+      </nav>
+      <hgroup class="run-title">
+        <h1>{v.wf.title}</h1>
+        <p>
+          Run <code class="run-key">{v.state.key}</code>
+        </p>
+      </hgroup>
+      <Steps v={v} />
+    </Layout>
+  );
+}
+
+/** Cards that replace one step's card (the step and, once it is done, what follows it). */
+export function CardsFragment({ v }: { v: RunView }): Child {
+  return (
+    <>
+      {v.cards.map((m) => <StepCard m={m} />)}
+      {v.complete ? <FinishCard wfId={v.wf.id} runKey={v.state.key} finalized={v.state.finalized} csrf={v.csrf} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,189 @@
+import type { Child } from 'hono/jsx';
+import type { StepStatus } from '../../engine/run-state.ts';
+import type { AnyStep, Progress, RenderContext } from '../../engine/workflow.ts';
+import { keyValues } from '../../widgets/index.ts';
+import { formatDuration, formatTime } from './format.ts';
+import { Csrf } from './layout.tsx';
+import { Markdown } from './markdown.tsx';
+import { ProgressView } from './progress.tsx';
+import { stepDomId, urls } from './urls.ts';
+
+/** Everything one step's card shows; built from the run state by the routes. */
+export interface CardModel {
+  wfId: string;
+  runKey: string;
+  step: AnyStep;
+  /** 1-based position in the workflow. */
+  number: number;
+  status: StepStatus;
+  finalized: boolean;
+  output: unknown;
+  error?: string | undefined;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** What the form shows: earlier input, a suggestion, or what was just sent. */
+  values: Record<string, unknown>;
+  /** Per-field messages ("" for the whole form). */
+  errors: Record<string, string>;
+  progress?: Progress | undefined;
+  renderCtx: RenderContext;
+  csrf: string;
+  /** A message about the last action on this step (e.g. it could not be stopped). */
+  notice?: string | undefined;
+}
+
+const BADGE: Record<StepStatus, string> = {
+  pending: 'To do',
+  running: 'Running',
+  done: '✓ Done',
+  failed: 'Failed',
+  cancelled: 'Stopped',
+  interrupted: 'Interrupted',
+};
+
+/** One step as an `<article id="step-<id>">`: its output when done, its progress while running, else its form. */
+export function StepCard({ m }: { m: CardModel }): Child {
+  const domId = stepDomId(m.step.id);
+  const running = m.status === 'running';
+  // A running card listens to its own event stream and reloads itself once the step is over.
+  const live = running
+    ? {
+        'sse-connect': urls.events(m.wfId, m.runKey, m.step.id),
+        'sse-close': 'done',
+        'hx-get': urls.step(m.wfId, m.runKey, m.step.id),
+        'hx-trigger': 'sse:done',
+        'hx-swap': 'outerHTML',
+      }
+    : {};
+  return (
+    <article id={domId} class={`step step-${m.status}`} data-step={m.step.id} data-status={m.status} aria-labelledby={`${domId}-title`} {...live}>
+      <header class="step-header">
+        <h2 id={`${domId}-title`}>
+          <span class="step-number">{m.number}.</span> {m.step.title}
+        </h2>
+        <span class={`badge badge-${m.status}`}>{BADGE[m.status]}</span>
+      </header>
+      {m.notice ? <p class="notice" role="alert">{m.notice}</p> : null}
+      {m.status === 'done' ? <DoneBody m={m} /> : running ? <RunningBody m={m} /> : <FormBody m={m} />}
+    </article>
+  );
+}
+
+function DoneBody({ m }: { m: CardModel }): Child {
+  return (
+    <>
+      <div class="step-output">{renderOutput(m)}</div>
+      <footer class="step-footer">
+        <small class="step-meta">
+          {m.finishedAt ? <>Done <time datetime={m.finishedAt}>{formatTime(m.finishedAt)}</time></> : 'Done'}
+          {m.step.run && m.startedAt && m.finishedAt ? ` · took ${formatDuration(m.startedAt, m.finishedAt)}` : ''}
+        </small>
+        {m.finalized ? null : (
+          <form method="post" action={urls.revert(m.wfId, m.runKey, m.step.id)} hx-post={urls.revert(m.wfId, m.runKey, m.step.id)} hx-target="#steps" hx-swap="outerHTML" class="inline-form">
+            <Csrf token={m.csrf} />
+            <button type="submit" class="secondary outline small" aria-label={`Revert to step ${m.number}: ${m.step.title}`}>
+              ↶ Revert
+            </button>
+          </form>
+        )}
+      </footer>
+    </>
+  );
+}
+
+function renderOutput(m: CardModel): Child {
+  try {
+    return m.step.render ? m.step.render(m.output, m.renderCtx) : keyValues(m.output, { artifactUrl: m.renderCtx.artifactUrl });
+  } catch (e) {
+    return <p class="step-error">This step's output could not be shown: {e instanceof Error ? e.message : String(e)}</p>;
+  }
+}
+
+function RunningBody({ m }: { m: CardModel }): Child {
+  const stop = urls.cancel(m.wfId, m.runKey, m.step.id);
+  return (
+    <>
+      <div id={`progress-${m.step.id}`} class="progress-slot" sse-swap="progress" hx-swap="innerHTML">
+        <ProgressView progress={m.progress} label={`Progress of ${m.step.title}`} />
+      </div>
+      <footer class="step-footer">
+        <small class="step-meta">
+          {m.startedAt ? <>Started <time datetime={m.startedAt}>{formatTime(m.startedAt)}</time>. It keeps running if you close this page.</> : null}
+        </small>
+        <form method="post" action={stop} hx-post={stop} hx-target={`#${stepDomId(m.step.id)}`} hx-swap="outerHTML" class="inline-form">
+          <Csrf token={m.csrf} />
+          <button type="submit" class="secondary small">■ Stop</button>
+        </form>
+      </footer>
+    </>
+  );
+}
+
+const FAILURE: Partial<Record<StepStatus, string>> = {
+  failed: 'This step failed',
+  cancelled: 'This step was stopped',
+  interrupted: 'This step was interrupted',
+};
+
+function FormBody({ m }: { m: CardModel }): Child {
+  const action = urls.step(m.wfId, m.runKey, m.step.id);
+  const multipart = Object.values(m.step.fields).some((w) => w.kind === 'file-upload');
+  const failure = FAILURE[m.status];
+  const fields = Object.entries(m.step.fields);
+  const label = m.step.submitLabel ?? (failure ? 'Run again' : m.step.run ? 'Run' : 'Continue');
+  return (
+    <>
+      <Markdown source={m.step.docs} />
+      {failure ? (
+        <div class="step-error" role="alert">
+          <strong>{failure}:</strong> {m.error ?? 'no reason was given'}.{' '}
+          {m.status === 'cancelled' ? 'You can run it again.' : 'Check the values below and try again.'}
+        </div>
+      ) : null}
+      <form
+        method="post"
+        action={action}
+        hx-post={action}
+        hx-target={`#${stepDomId(m.step.id)}`}
+        hx-swap="outerHTML"
+        hx-disabled-elt="find button[type=submit]"
+        class="step-form"
+        enctype={multipart ? 'multipart/form-data' : undefined}
+        hx-encoding={multipart ? 'multipart/form-data' : undefined}
+      >
+        <Csrf token={m.csrf} />
+        {m.errors[''] ? <p class="form-error" role="alert">{m.errors['']}</p> : null}
+        {fields.length === 0 ? <p class="muted">This step needs no input.</p> : null}
+        {fields.map(([name, w]) =>
+          w.render({ name, id: `f-${m.step.id}-${name}`, value: m.values[name], error: m.errors[name] }),
+        )}
+        <button type="submit">{label}</button>
+      </form>
+    </>
+  );
+}
+
+/** After the last step: finalize (lock) the run, or, once locked, unfinalize it. */
+export function FinishCard(props: { wfId: string; runKey: string; finalized: string | null; csrf: string }): Child {
+  const { wfId, runKey, finalized, csrf } = props;
+  const action = finalized ? urls.unfinalize(wfId, runKey) : urls.finalize(wfId, runKey);
+  return (
+    <article id="run-finish" class={`run-finish ${finalized ? 'is-locked' : ''}`} aria-labelledby="run-finish-title">
+      <header class="step-header">
+        <h2 id="run-finish-title">{finalized ? 'Finalized' : 'Finish'}</h2>
+      </header>
+      {finalized ? (
+        <p>
+          This run was finalized on <time datetime={finalized}>{formatTime(finalized)}</time>. It is locked: its steps can no
+          longer be changed or reverted. Unfinalize it to change it again.
+        </p>
+      ) : (
+        <p>Every step is done. Finalize the run to lock it, so it can no longer be changed by accident.</p>
+      )}
+      <form method="post" action={action} hx-post={action} hx-target="#steps" hx-swap="outerHTML" class="inline-form">
+        <Csrf token={csrf} />
+        <button type="submit" class={finalized ? 'secondary outline' : ''}>{finalized ? 'Unfinalize' : 'Finalize'}</button>
+      </form>
+    </article>
+  );
+}

@@ -1,0 +1,20 @@
+// Every URL the views link to, in one place, so routes and views cannot drift apart.
+
+export const urls = {
+  home: () => '/',
+  workflow: (wf: string) => `/wf/${encodeURIComponent(wf)}`,
+  runs: (wf: string) => `/wf/${encodeURIComponent(wf)}/runs`,
+  run: (wf: string, key: string) => `/wf/${encodeURIComponent(wf)}/runs/${encodeURIComponent(key)}`,
+  history: (wf: string, key: string) => `${urls.run(wf, key)}/history`,
+  finalize: (wf: string, key: string) => `${urls.run(wf, key)}/finalize`,
+  unfinalize: (wf: string, key: string) => `${urls.run(wf, key)}/unfinalize`,
+  step: (wf: string, key: string, step: string) => `${urls.run(wf, key)}/steps/${encodeURIComponent(step)}`,
+  revert: (wf: string, key: string, step: string) => `${urls.step(wf, key, step)}/revert`,
+  cancel: (wf: string, key: string, step: string) => `${urls.step(wf, key, step)}/cancel`,
+  events: (wf: string, key: string, step: string) => `${urls.step(wf, key, step)}/events`,
+  profiles: () => '/profiles',
+  artifact: (path: string) => `/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+};
+
+/** DOM id of a step's card. Step ids are [a-z0-9_], so they are safe in ids and selectors. */
+export const stepDomId = (stepId: string) => `step-${stepId}`;

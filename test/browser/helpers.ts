@@ -1,0 +1,78 @@
+// Shared by the browser tests: a real server on a temp data folder, and real Chromium
+// (Debian's, driven by playwright-core) that records every console error and page error.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Engine } from '../../src/engine/engine.ts';
+import { startServer, type RunningServer } from '../../src/web/server.ts';
+import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+
+export const CHROMIUM = process.env.RAILBOOK_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export interface TestApp {
+  engine: Engine;
+  server: RunningServer;
+  base: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const tmp = tempDir('railbook-browser-');
+  const t = await tempEngine(tmp.dir);
+  const server = await startServer({ engine: t.engine, port: 0 });
+  return {
+    engine: t.engine,
+    server,
+    base: `http://127.0.0.1:${server.port}`,
+    dataDir: tmp.dir,
+    stop: async () => {
+      await server.close();
+      t.close();
+      tmp.cleanup();
+    },
+  };
+}
+
+/** A fresh page (own context: own cookies) that collects console errors, page errors and CSP reports. */
+export async function newPage(browser: Browser): Promise<{ page: Page; context: BrowserContext; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A stream the page closes on purpose (navigation, a card that finished) is not a failure.
+    if (r.url().endsWith('/events') || r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+  });
+  // CSP violations also surface as console errors; this catches them even if the console stays quiet.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { page, context, problems };
+}
+
+/** Moves a range slider to `value` the way a person's drag ends: value set, input and change fired. */
+export async function setRange(page: Page, selector: string, value: number): Promise<void> {
+  await page.locator(selector).evaluate((el, v) => {
+    const input = el as HTMLInputElement;
+    input.value = String(v);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
