@@ -9,11 +9,10 @@ import { formatRunKey, validateRunKey } from './run-key.ts';
 import { emptyStep, newRunState, type RunState, type StepState } from './run-state.ts';
 import { livePrepareContext } from './prepare-context.ts';
 import { prepareInput } from './step-input.ts';
+import { StepExecutor } from './step-executor.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
 
-/** Outputs larger than this belong in an artifact file, not in the state JSON. */
-export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
-const PROGRESS_WRITE_INTERVAL_MS = 500;
+export { MAX_OUTPUT_JSON_BYTES } from './step-executor.ts';
 
 export interface SubmitResult {
   /** The state right after the input was accepted (the step is `done`, or `running` if it has work to do). */
@@ -26,13 +25,6 @@ export interface ProgressEvent {
   run: string;
   step: string;
   progress: Progress;
-}
-
-interface ActiveStep {
-  controller: AbortController;
-  startedAt: string;
-  progress: Progress;
-  lastWrite: number;
 }
 
 export interface EngineEvents {
@@ -50,10 +42,11 @@ export class Engine {
   /** Identifies this process's executions (a pid alone may be reused after a restart). */
   readonly owner = randomUUID();
   readonly bus = new EventEmitter<EngineEvents>();
-  private readonly active = new Map<string, ActiveStep>();
+  private readonly executor: StepExecutor;
 
   constructor(readonly store: Store, readonly registry: Registry) {
     this.bus.setMaxListeners(0);
+    this.executor = new StepExecutor(store, this.bus, this.owner);
     this.recover();
   }
 
@@ -138,6 +131,13 @@ export class Engine {
     const wf = this.workflow(first.workflow);
     const step = this.step(wf, stepId);
     this.checkSubmittable(first, wf, stepId);
+    const previous = first.steps[stepId]?.input;
+    if (previous) {
+      raw = { ...raw };
+      for (const [name, w] of Object.entries(step.fields)) {
+        if (w.keepWhenEmpty && isEmpty(raw[name]) && previous[name] !== undefined) raw[name] = previous[name];
+      }
+    }
     // Prepare (may store uploads) outside the transaction: it is async and may be slow.
     const input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir));
     const state = this.store.tx(() => {
@@ -155,7 +155,7 @@ export class Engine {
     });
     this.bus.emit('change', key);
     if (!step.run) return { state, completion: Promise.resolve(state) };
-    return { state, completion: this.execute(state, wf, step, input) };
+    return { state, completion: this.executor.execute(state, step, input, this.outputsBefore(state, wf, stepId)) };
   }
 
   /** Go back to `stepId`: it asks for input again (pre-filled), and every later step is cleared. */
@@ -179,7 +179,7 @@ export class Engine {
           if (ex && ex.owner !== this.owner) {
             throw new EngineError('running', `step "${s.id}" is running in another Railbook process (pid ${ex.pid}); stop it there first`);
           }
-          this.stopLocal(key, s.id);
+          this.executor.stop(key, s.id);
         }
         // The reverted step keeps its input so its form comes back as it was; later steps
         // keep theirs only if they asked to.
@@ -225,7 +225,7 @@ export class Engine {
       if (ex && ex.owner !== this.owner) {
         throw new EngineError('running', `step "${stepId}" is running in another Railbook process (pid ${ex.pid}); stop it there`);
       }
-      this.stopLocal(key, stepId);
+      this.executor.stop(key, stepId);
       st.steps[stepId] = { ...s, status: 'cancelled', finishedAt: t, error: 'cancelled by request' };
       this.store.executions.release(key, stepId);
       this.store.events.append(key, t, 'cancelled', stepId);
@@ -235,8 +235,8 @@ export class Engine {
 
   /** Latest progress of a running step: from memory if it runs here, else from the database. */
   progress(key: string, stepId: string): Progress | undefined {
-    const a = this.active.get(activeId(key, stepId));
-    if (a) return a.progress;
+    const local = this.executor.progress(key, stepId);
+    if (local) return local;
     const ex = this.store.executions.get(key, stepId);
     return ex?.progress ? (JSON.parse(ex.progress) as Progress) : undefined;
   }
@@ -254,14 +254,13 @@ export class Engine {
 
   /** Graceful stop: steps still executing here are recorded as interrupted (they can be re-run). */
   shutdown(): void {
-    for (const id of [...this.active.keys()]) {
-      const [key, stepId] = id.split('\u0000') as [string, string];
+    for (const [key, stepId] of this.executor.running()) {
       try {
         this.interrupt(key, stepId, 'the Railbook process stopped');
       } catch {
         // The database may already be closed; the next start reaps it instead.
       }
-      this.stopLocal(key, stepId);
+      this.executor.stop(key, stepId);
     }
   }
 
@@ -319,7 +318,7 @@ export class Engine {
       if (s.status !== 'running') continue;
       const ex = this.store.executions.get(st.key, stepId);
       const mine = ex?.owner === this.owner;
-      const alive = ex !== undefined && (mine ? this.active.has(activeId(st.key, stepId)) : ex.pid !== process.pid && processAlive(ex.pid));
+      const alive = ex !== undefined && (mine ? this.executor.isRunning(st.key, stepId) : ex.pid !== process.pid && processAlive(ex.pid));
       if (alive) continue;
       const t = now();
       st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: 'the process running this step stopped before it finished' };
@@ -348,113 +347,8 @@ export class Engine {
       this.store.events.append(key, t, 'interrupted', stepId);
     });
   }
-
-  private stopLocal(key: string, stepId: string): void {
-    const a = this.active.get(activeId(key, stepId));
-    if (a && !a.controller.signal.aborted) a.controller.abort(new Error('cancelled'));
-  }
-
-  private execute(state: RunState, wf: Workflow, step: AnyStep, input: Record<string, unknown>): Promise<RunState> {
-    const key = state.key;
-    const id = activeId(key, step.id);
-    const startedAt = state.steps[step.id]!.startedAt!;
-    const active: ActiveStep = { controller: new AbortController(), startedAt, progress: { done: 0 }, lastWrite: 0 };
-    this.active.set(id, active);
-    const artifacts = this.store.artifacts;
-    const run = step.run!;
-    return (async () => {
-      let outcome: Pick<StepState, 'status' | 'output' | 'error'>;
-      try {
-        const out = await run({
-          input,
-          outputs: this.outputsBefore(state, wf, step.id),
-          runKey: key,
-          profile: state.profile,
-          signal: active.controller.signal,
-          progress: (p) => this.reportProgress(key, step.id, active, p),
-          artifacts: {
-            write: (name, data, mime) => artifacts.writeBytes(key, name, data, mime),
-            resolve: (ref) => artifacts.resolve(ref.path),
-          },
-        });
-        if (active.controller.signal.aborted) throw active.controller.signal.reason;
-        outcome = { status: 'done', output: toJson(out, step.id) };
-      } catch (e) {
-        const aborted = active.controller.signal.aborted;
-        outcome = { status: aborted ? 'cancelled' : 'failed', output: null, error: aborted ? 'cancelled by request' : errorMessage(e) };
-      }
-      try {
-        return this.finish(key, step.id, startedAt, outcome);
-      } catch (e) {
-        // Only reachable if the database went away (shutdown); the next start reaps the step.
-        return state;
-      } finally {
-        // A re-run may already have registered itself under the same id.
-        if (this.active.get(id) === active) this.active.delete(id);
-      }
-    })();
-  }
-
-  private finish(key: string, stepId: string, startedAt: string, outcome: Pick<StepState, 'status' | 'output' | 'error'>): RunState {
-    let changed = false;
-    const st = this.store.tx(() => {
-      const st = this.store.runs.get(key)!;
-      const s = st.steps[stepId];
-      const ex = this.store.executions.get(key, stepId);
-      if (ex?.owner === this.owner && ex.started === startedAt) this.store.executions.release(key, stepId);
-      // Cancelled, reverted or re-run meanwhile: this result belongs to no one any more.
-      if (!s || s.status !== 'running' || s.startedAt !== startedAt) return st;
-      const t = now();
-      const next: StepState = { ...s, status: outcome.status, output: outcome.output, finishedAt: t };
-      delete next.error;
-      if (outcome.error) next.error = outcome.error;
-      st.steps[stepId] = next;
-      st.updated = t;
-      this.store.runs.update(st);
-      const type = outcome.status === 'done' ? 'completed' : outcome.status === 'cancelled' ? 'cancelled' : 'failed';
-      this.store.events.append(key, t, type, stepId, outcome.error ? { error: outcome.error } : undefined);
-      changed = true;
-      return st;
-    });
-    if (changed) this.bus.emit('change', key);
-    return st;
-  }
-
-  private reportProgress(key: string, stepId: string, active: ActiveStep, p: Progress): void {
-    if (active.controller.signal.aborted) return;
-    active.progress = { done: p.done, total: p.total, message: p.message };
-    this.bus.emit('progress', { run: key, step: stepId, progress: active.progress });
-    const t = Date.now();
-    // Other processes (a server watching a CLI run) read progress from the database; throttle it.
-    if (t - active.lastWrite >= PROGRESS_WRITE_INTERVAL_MS) {
-      active.lastWrite = t;
-      try {
-        this.store.executions.setProgress(key, stepId, JSON.stringify(active.progress));
-      } catch {
-        // Progress is advisory; a busy database must not fail the step.
-      }
-    }
-  }
 }
 
-function activeId(key: string, stepId: string): string {
-  return `${key}\u0000${stepId}`;
-}
-
-function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
-}
-
-function toJson(v: unknown, stepId: string): unknown {
-  let text: string;
-  try {
-    text = JSON.stringify(v ?? null);
-  } catch (e) {
-    throw new Error(`step "${stepId}" returned a value that is not JSON (${errorMessage(e)})`);
-  }
-  if (text.length > MAX_OUTPUT_JSON_BYTES) {
-    throw new Error(`step "${stepId}" returned ${text.length} bytes of output; write large data with ctx.artifacts.write() and return the reference`);
-  }
-  return JSON.parse(text);
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
 }

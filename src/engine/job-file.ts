@@ -84,16 +84,26 @@ export async function checkJob(engine: Engine, job: JobFile, opts: { key?: strin
     if (!wf.steps.some((s) => s.id === stepId)) throw new JobFileError(`inputs.${stepId}`, `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((s) => s.id).join(', ')})`);
   }
   const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', opts.baseDir);
+  // A resumed run keeps its done steps; they need no input.
+  const existing = key !== undefined ? engine.store.runs.get(key.trim()) : undefined;
   for (const step of wf.steps) {
     const given = job.inputs[step.id];
-    // A step left out runs on its suggestion or defaults, checked when it gets there.
-    if (given === undefined) continue;
+    let values: Record<string, unknown>;
+    if (given !== undefined) values = given;
+    else {
+      // A step left out runs on its suggestion (known only once earlier steps ran) or its
+      // defaults: the defaults can and must be checked now, or the run would stop half-way.
+      if (step.suggest || (existing?.workflow === wf.id && existing.steps[step.id]?.status === 'done')) continue;
+      values = { ...(existing?.steps[step.id]?.input ?? {}) };
+      for (const [name, w] of Object.entries(step.fields)) if (values[name] === undefined && w.initial !== undefined) values[name] = w.initial;
+    }
     try {
-      await prepareInput(step, given, ctx);
+      await prepareInput(step, values, ctx);
     } catch (e) {
       if (e instanceof EngineError && e.code === 'invalid_input') {
         const [field, msg] = Object.entries(e.fieldErrors)[0] ?? ['', e.message];
-        throw new JobFileError(`inputs.${step.id}${field ? '.' + field : ''}`, msg);
+        const why = given === undefined ? ` (the job file gives no input for step "${step.id}" and it has no default)` : '';
+        throw new JobFileError(`inputs.${step.id}${field ? '.' + field : ''}`, msg + why);
       }
       throw e;
     }

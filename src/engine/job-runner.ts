@@ -4,6 +4,8 @@ import type { RunState } from './run-state.ts';
 import type { AnyStep } from './workflow.ts';
 
 export interface JobObserver {
+  /** The run is open (created or resumed); its key is known from here on. */
+  onRunOpen?(key: string): void;
   onStepStart?(step: AnyStep, index: number, total: number): void;
   onProgress?(e: ProgressEvent): void;
   onStepEnd?(step: AnyStep, state: RunState): void;
@@ -21,12 +23,17 @@ export interface JobResult {
  * file first (nothing written if it is bad), open the run, then submit each step in order and
  * wait for it. Steps already done (a resumed key) are skipped.
  */
-export async function runJob(engine: Engine, job: JobFile, opts: { key?: string | undefined; baseDir?: string | undefined; observer?: JobObserver } = {}): Promise<JobResult> {
-  await checkJob(engine, job, opts);
+export async function runJob(
+  engine: Engine,
+  job: JobFile,
+  opts: { key?: string | undefined; baseDir?: string | undefined; observer?: JobObserver; alreadyChecked?: boolean } = {},
+): Promise<JobResult> {
+  if (!opts.alreadyChecked) await checkJob(engine, job, opts);
   const wf = engine.workflow(job.workflow);
   const { state: opened, created } = engine.open(wf.id, { key: opts.key ?? job.key, profile: job.profile });
   const key = opened.key;
   const obs = opts.observer ?? {};
+  obs.onRunOpen?.(key);
   const onProgress = (e: ProgressEvent) => { if (e.run === key) obs.onProgress?.(e); };
   engine.bus.on('progress', onProgress);
   try {

@@ -65,6 +65,7 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
     help: o.help,
     initial: o.initial,
     schema,
+    keepWhenEmpty: true,
     // Job files and the API name a local path, not an artifact reference.
     jsonSchema: () => ({ type: 'string', description: 'path of a local file to upload' }),
     fromForm(body, name) {
@@ -103,7 +104,7 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
           label={o.label}
           help={o.help}
           error={p.error}
-          after={current ? <p class="current-file"><small>Uploaded earlier: {describeArtifact(current)}</small></p> : null}
+          after={current ? <p class="current-file"><small>Uploaded earlier: {describeArtifact(current)}. Choose nothing to keep it.</small></p> : null}
         >
           <input type="file" id={p.id} name={p.name} accept={o.accept} disabled={p.disabled} {...ariaFor({ id: p.id, help: o.help, error: p.error })} />
         </LabelledField>

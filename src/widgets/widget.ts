@@ -42,6 +42,12 @@ export interface InputWidget<T = unknown> {
   fromForm(body: FormBody, name: string): unknown;
   /** Turn a raw value into the stored value (e.g. an upload into an artifact). Runs before validation. */
   prepare?(raw: unknown, ctx: PrepareContext): Promise<unknown>;
+  /**
+   * When a re-submitted form leaves this field empty, keep the value stored before (after a
+   * revert, a file chosen earlier need not be chosen again). The kept value comes from the run
+   * state on the server, never from the client.
+   */
+  readonly keepWhenEmpty?: boolean;
   /** JSON Schema of the value a job file or API caller gives (defaults to the zod schema's). */
   jsonSchema?(): Record<string, unknown>;
   render(props: FieldRenderProps<T>): Child;

@@ -1,5 +1,6 @@
 // Shared by the browser tests: a real server on a temp data folder, and real Chromium
 // (Debian's, driven by playwright-core) that records every console error and page error.
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
@@ -18,6 +19,10 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function launchBrowser(): Promise<Browser> {
+  // Never skip: a missing browser is a failed test run with a message saying what to install.
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: apt-get install -y chromium) or point RAILBOOK_CHROMIUM at a Chromium or Chrome binary`);
+  }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 

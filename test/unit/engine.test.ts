@@ -214,3 +214,28 @@ test('"run again" right after "stop" is accepted while the old code still winds 
     close();
   }
 });
+
+test('after a revert, an upload chosen before is kept when the form leaves the file empty', async () => {
+  const { engine, close } = await tempEngine();
+  try {
+    const key = engine.open('widgets').state.key;
+    const values: Record<string, Record<string, unknown>> = {
+      title: { title: 'T' }, notes: { notes: 'n' }, colour: { colour: 'red' }, toppings: { toppings: ['basil'] },
+      size: { size: 's' }, level: { level: 1 }, notify: { notify: false },
+    };
+    for (const [step, input] of Object.entries(values)) await (await engine.submit(key, step, input)).completion;
+    const file = new File([new Uint8Array([1, 2, 3])], 'three.bin');
+    const first = await (await engine.submit(key, 'upload', { file })).completion;
+    const ref = first.steps.upload!.output as { file: { sha256: string; name: string } };
+    engine.revert(key, 'upload');
+    const again = await (await engine.submit(key, 'upload', {})).completion;
+    assert.equal(again.steps.upload!.status, 'done');
+    assert.deepEqual(again.steps.upload!.output, ref);
+    // A step with no earlier value still requires a file.
+    const other = engine.open('widgets').state.key;
+    for (const [step, input] of Object.entries(values)) await (await engine.submit(other, step, input)).completion;
+    await assert.rejects(engine.submit(other, 'upload', {}), (e: unknown) => e instanceof EngineError && 'file' in e.fieldErrors);
+  } finally {
+    close();
+  }
+});

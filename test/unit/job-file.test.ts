@@ -78,7 +78,10 @@ test('checkJob: unknown workflow or step, invalid values, bad key, unknown profi
   try {
     const job = (inputs: JobFile['inputs'], extra: Partial<JobFile> = {}): JobFile => ({ workflow: 'hello', inputs, ...extra });
     await checkJob(engine, job({ name: { name: 'Ada' } }));
-    await checkJob(engine, job({}));
+    // A step left out with no suggestion and no valid default would stop the run half-way: refused up front.
+    await rejectsField(checkJob(engine, job({})), 'inputs.name.name', /gives no input for step "name"/);
+    // A step with a suggestion may be left out (it is computed from earlier outputs when it runs).
+    await checkJob(engine, job({ name: { name: 'Ada' } }));
     await rejectsField(checkJob(engine, job({}, { workflow: 'nope' })), 'workflow', /no workflow "nope".*hello/);
     await rejectsField(checkJob(engine, job({ nmae: { name: 'Ada' } })), 'inputs.nmae', /no step "nmae".*name, greeting/);
     await rejectsField(checkJob(engine, job({ name: { name: 'x'.repeat(81) } })), 'inputs.name.name', /at most 80/);

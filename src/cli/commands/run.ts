@@ -64,8 +64,6 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
   // This process runs one job: the run it changes is ours (needed to cancel on Ctrl-C).
   let runKey: string | undefined;
   let runningStep: string | undefined;
-  const onChange = (k: string) => { runKey ??= k; };
-  engine.bus.on('change', onChange);
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
@@ -90,14 +88,15 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
     try {
       // Everything about the file is checked before the run is created: nothing is written for a bad file.
       await checkJob(engine, job, { key, baseDir });
-      await checkOmittedSteps(engine, job, key, baseDir);
     } catch (e) {
       throw named(e);
     }
     const result = await runJob(engine, job, {
       key,
       baseDir,
+      alreadyChecked: true,
       observer: {
+        onRunOpen: (k) => { runKey = k; },
         onStepStart: (step, i, n) => { runningStep = step.id; progress.onStepStart(step, i, n); },
         onProgress: (e) => progress.onProgress(e),
         onStepEnd: (step, state) => { runningStep = undefined; runKey ??= state.key; progress.onStepEnd(step, state); },
@@ -130,40 +129,7 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    engine.bus.off('change', onChange);
     closeEngine(engine);
   }
 }
 
-/**
- * Steps the file leaves out run on their suggestion or defaults. A step with no suggestion
- * whose defaults do not validate would fail halfway through the run; catch that before the
- * run is created. (Steps with a suggestion depend on earlier outputs and are checked when
- * they run.) Steps already done in a resumed run need nothing.
- */
-async function checkOmittedSteps(engine: Engine, job: JobFile, key: string | undefined, baseDir: string): Promise<void> {
-  const [{ prepareInput }, { dryPrepareContext }, { EngineError }, { JobFileError }] = await Promise.all([
-    import('../../engine/step-input.ts'),
-    import('../../engine/prepare-context.ts'),
-    import('../../engine/errors.ts'),
-    import('../../engine/job-file.ts'),
-  ]);
-  const wf = engine.workflow(job.workflow);
-  const existing = key !== undefined ? engine.store.runs.get(key.trim()) : undefined;
-  const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', baseDir);
-  for (const step of wf.steps) {
-    if (job.inputs[step.id] !== undefined || step.suggest) continue;
-    if (existing?.workflow === wf.id && existing.steps[step.id]?.status === 'done') continue;
-    const values: Record<string, unknown> = existing?.steps[step.id]?.input ? { ...existing.steps[step.id]!.input } : {};
-    for (const [name, w] of Object.entries(step.fields)) if (values[name] === undefined && w.initial !== undefined) values[name] = w.initial;
-    try {
-      await prepareInput(step, values, ctx);
-    } catch (e) {
-      if (e instanceof EngineError && e.code === 'invalid_input') {
-        const [field, msg] = Object.entries(e.fieldErrors)[0] ?? ['', e.message];
-        throw new JobFileError(`inputs.${step.id}${field ? '.' + field : ''}`, `${msg} (the job file gives no input for step "${step.id}" and it has no default)`);
-      }
-      throw e;
-    }
-  }
-}

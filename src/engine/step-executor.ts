@@ -1,0 +1,159 @@
+import type { EventEmitter } from 'node:events';
+import type { Store } from '../store/store.ts';
+import { now } from './clock.ts';
+import type { EngineEvents } from './engine.ts';
+import type { RunState, StepState } from './run-state.ts';
+import type { AnyStep, Progress } from './workflow.ts';
+
+/** Outputs larger than this belong in an artifact file, not in the state JSON. */
+export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
+const PROGRESS_WRITE_INTERVAL_MS = 500;
+
+interface ActiveStep {
+  controller: AbortController;
+  startedAt: string;
+  progress: Progress;
+  lastWrite: number;
+}
+
+type Outcome = Pick<StepState, 'status' | 'output' | 'error'>;
+
+/**
+ * Runs steps' work in the background of this process, detached from whoever asked (an HTTP
+ * request, the CLI). Knows which steps it is running, reports their progress, and records each
+ * outcome in one transaction — unless the step was cancelled, reverted or re-run meanwhile, in
+ * which case the late result is dropped.
+ */
+export class StepExecutor {
+  private readonly active = new Map<string, ActiveStep>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventEmitter<EngineEvents>,
+    private readonly owner: string,
+  ) {}
+
+  isRunning(key: string, stepId: string): boolean {
+    return this.active.has(activeId(key, stepId));
+  }
+
+  progress(key: string, stepId: string): Progress | undefined {
+    return this.active.get(activeId(key, stepId))?.progress;
+  }
+
+  /** Every (run key, step id) executing here now. */
+  running(): [string, string][] {
+    return [...this.active.keys()].map((id) => id.split('\u0000') as [string, string]);
+  }
+
+  /** Aborts the step's signal; its code is expected to notice and stop. */
+  stop(key: string, stepId: string): void {
+    const a = this.active.get(activeId(key, stepId));
+    if (a && !a.controller.signal.aborted) a.controller.abort(new Error('cancelled'));
+  }
+
+  /** Starts `step.run`; the promise resolves with the state once the outcome is recorded. Never rejects. */
+  execute(state: RunState, step: AnyStep, input: Record<string, unknown>, outputs: Record<string, unknown>): Promise<RunState> {
+    const key = state.key;
+    const id = activeId(key, step.id);
+    const startedAt = state.steps[step.id]!.startedAt!;
+    const active: ActiveStep = { controller: new AbortController(), startedAt, progress: { done: 0 }, lastWrite: 0 };
+    this.active.set(id, active);
+    const artifacts = this.store.artifacts;
+    const run = step.run!;
+    return (async () => {
+      let outcome: Outcome;
+      try {
+        const out = await run({
+          input,
+          outputs,
+          runKey: key,
+          profile: state.profile,
+          signal: active.controller.signal,
+          progress: (p) => this.reportProgress(key, step.id, active, p),
+          artifacts: {
+            write: (name, data, mime) => artifacts.writeBytes(key, name, data, mime),
+            resolve: (ref) => artifacts.resolve(ref.path),
+          },
+        });
+        if (active.controller.signal.aborted) throw active.controller.signal.reason;
+        outcome = { status: 'done', output: toJson(out, step.id) };
+      } catch (e) {
+        const aborted = active.controller.signal.aborted;
+        outcome = { status: aborted ? 'cancelled' : 'failed', output: null, error: aborted ? 'cancelled by request' : errorMessage(e) };
+      }
+      try {
+        return this.record(key, step.id, startedAt, outcome);
+      } catch {
+        // Only reachable if the database went away (shutdown); the next start reaps the step.
+        return state;
+      } finally {
+        // A re-run may already have registered itself under the same id.
+        if (this.active.get(id) === active) this.active.delete(id);
+      }
+    })();
+  }
+
+  private record(key: string, stepId: string, startedAt: string, outcome: Outcome): RunState {
+    let changed = false;
+    const st = this.store.tx(() => {
+      const st = this.store.runs.get(key)!;
+      const s = st.steps[stepId];
+      const ex = this.store.executions.get(key, stepId);
+      if (ex?.owner === this.owner && ex.started === startedAt) this.store.executions.release(key, stepId);
+      // Cancelled, reverted or re-run meanwhile: this result belongs to no one any more.
+      if (!s || s.status !== 'running' || s.startedAt !== startedAt) return st;
+      const t = now();
+      const next: StepState = { ...s, status: outcome.status, output: outcome.output, finishedAt: t };
+      delete next.error;
+      if (outcome.error) next.error = outcome.error;
+      st.steps[stepId] = next;
+      st.updated = t;
+      this.store.runs.update(st);
+      const type = outcome.status === 'done' ? 'completed' : outcome.status === 'cancelled' ? 'cancelled' : 'failed';
+      this.store.events.append(key, t, type, stepId, outcome.error ? { error: outcome.error } : undefined);
+      changed = true;
+      return st;
+    });
+    if (changed) this.bus.emit('change', key);
+    return st;
+  }
+
+  private reportProgress(key: string, stepId: string, active: ActiveStep, p: Progress): void {
+    if (active.controller.signal.aborted) return;
+    active.progress = { done: p.done, total: p.total, message: p.message };
+    this.bus.emit('progress', { run: key, step: stepId, progress: active.progress });
+    const t = Date.now();
+    // Other processes (a server watching a CLI run) read progress from the database; throttle it.
+    if (t - active.lastWrite >= PROGRESS_WRITE_INTERVAL_MS) {
+      active.lastWrite = t;
+      try {
+        this.store.executions.setProgress(key, stepId, JSON.stringify(active.progress));
+      } catch {
+        // Progress is advisory; a busy database must not fail the step.
+      }
+    }
+  }
+}
+
+function activeId(key: string, stepId: string): string {
+  return `${key}\u0000${stepId}`;
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  return String(e);
+}
+
+function toJson(v: unknown, stepId: string): unknown {
+  let text: string;
+  try {
+    text = JSON.stringify(v ?? null);
+  } catch (e) {
+    throw new Error(`step "${stepId}" returned a value that is not JSON (${errorMessage(e)})`);
+  }
+  if (text.length > MAX_OUTPUT_JSON_BYTES) {
+    throw new Error(`step "${stepId}" returned ${text.length} bytes of output; write large data with ctx.artifacts.write() and return the reference`);
+  }
+  return JSON.parse(text);
+}
