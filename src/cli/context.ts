@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.ts';
@@ -34,34 +33,26 @@ export function workflowDirs(flag: string | undefined, builtin: string, env: Nod
 
 /** Loads every folder's workflows into one registry. A clash of ids or a broken file becomes a load error, not a crash. */
 export async function loadRegistry(dirs: string[]): Promise<Registry> {
-  const { Registry, loadWorkflows } = await import('../engine/registry.ts');
-  const all = new Registry();
-  for (const dir of dirs) {
-    if (!existsSync(dir)) {
-      all.errors.push({ file: dir, message: 'no such workflows folder' });
-      continue;
-    }
-    const reg = await loadWorkflows(dir);
-    all.errors.push(...reg.errors);
-    for (const wf of reg.list()) {
-      try {
-        all.add(wf);
-      } catch (e) {
-        all.errors.push({ file: dir, message: (e as Error).message });
-      }
-    }
-  }
-  return all;
+  const { loadWorkflows } = await import('../engine/registry.ts');
+  return loadWorkflows(dirs);
+}
+
+/** A path as a person reads it: relative to where they are if it is below it, else absolute. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 export function formatLoadError(e: LoadError): string {
-  const rel = path.relative(process.cwd(), e.file);
-  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : e.file;
+  const shown = displayPath(e.file);
   // Node's words for "this .ts file was treated as CommonJS" are cryptic; say what to do.
   const hint = /require\(\) ES Module|import statement outside a module|ERR_REQUIRE_(ESM|CYCLE)/.test(e.message)
     ? ' (workflow files are ES modules: give their folder a package.json with "type": "module")'
     : '';
-  return `${shown}: ${e.message.split('\n')[0]}${hint}`;
+  // esbuild's "Transform failed with 1 error:" says what failed on the next line.
+  const lines = e.message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? '');
+  return `${shown}: ${first}${hint}`;
 }
 
 export function warnLoadErrors(registry: Registry): void {

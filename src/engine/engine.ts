@@ -103,8 +103,8 @@ export class Engine {
   get(key: string): RunState {
     const state = this.store.runs.get(key);
     if (!state) throw new EngineError('not_found', `no run "${key}"`);
-    if (!Object.values(state.steps).some((s) => s.status === 'running')) return state;
-    return this.store.tx(() => this.reap(this.store.runs.get(key)!));
+    if (!Object.values(state.steps).some((s) => s.status === 'running')) return withAllSteps(state, this.registry.get(state.workflow));
+    return withAllSteps(this.store.tx(() => this.reap(this.store.runs.get(key)!)), this.registry.get(state.workflow));
   }
 
   /** Values to pre-fill a step's form with: what was entered before, else a suggestion, else defaults. */
@@ -351,4 +351,13 @@ export class Engine {
 
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || v === '';
+}
+
+/**
+ * A step added to the workflow file after the run began has no entry yet: show it as pending.
+ * (Entries of steps since removed from the file are kept: the data is not ours to drop.)
+ */
+function withAllSteps(state: RunState, wf: Workflow | undefined): RunState {
+  for (const s of wf?.steps ?? []) state.steps[s.id] ??= emptyStep();
+  return state;
 }

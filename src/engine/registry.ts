@@ -1,6 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Workflow } from './workflow.ts';
 
 export interface LoadError {
@@ -8,18 +8,34 @@ export interface LoadError {
   message: string;
 }
 
-/** The workflows this process knows, by id. */
+/** The repository's own `workflows/` folder. */
+export const BUILTIN_WORKFLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows');
+
+/** Workflow files are .ts/.tsx/.js/.mjs; `_name.ts` files are helpers, not workflows. */
+export function isWorkflowFile(name: string): boolean {
+  return /\.(ts|tsx|js|mjs)$/.test(name) && !name.endsWith('.d.ts') && !name.startsWith('_') && !name.startsWith('.');
+}
+
+/**
+ * The workflows this process knows, by id, and which file each came from. A file can be
+ * (re)loaded on its own — the server does that when a workflow file is saved — so a change to
+ * a workflow applies to the next step submitted, without a restart.
+ */
 export class Registry {
   private readonly byId = new Map<string, Workflow>();
+  private readonly idOfFile = new Map<string, string>();
+  private loads = 0;
+  /** Files that failed to load, and why (kept in sync as files are reloaded). */
   readonly errors: LoadError[] = [];
 
   constructor(workflows: Workflow[] = []) {
     for (const wf of workflows) this.add(wf);
   }
 
-  add(wf: Workflow): void {
+  add(wf: Workflow, file?: string): void {
     if (this.byId.has(wf.id)) throw new Error(`two workflows have the id "${wf.id}"`);
     this.byId.set(wf.id, wf);
+    if (file) this.idOfFile.set(file, wf.id);
   }
 
   get(id: string): Workflow | undefined {
@@ -29,34 +45,64 @@ export class Registry {
   list(): Workflow[] {
     return [...this.byId.values()].sort((a, b) => a.title.localeCompare(b.title));
   }
-}
 
-/** The repository's own `workflows/` folder. */
-export const BUILTIN_WORKFLOWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows');
-
-/**
- * Imports every workflow file in `dir` (one workflow per file, its default export). A file
- * that fails to load is reported in `registry.errors` instead of taking the app down with it.
- */
-export async function loadWorkflows(dir: string = BUILTIN_WORKFLOWS_DIR): Promise<Registry> {
-  const reg = new Registry();
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => /\.(ts|tsx|js|mjs)$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('_')).sort();
-  } catch {
-    return reg;
+  /** Loads every workflow file of a folder. */
+  async loadDir(dir: string): Promise<void> {
+    if (!existsSync(dir)) {
+      this.setError(dir, 'no such workflows folder');
+      return;
+    }
+    const files = readdirSync(dir).filter(isWorkflowFile).sort();
+    for (const f of files) await this.loadFile(path.join(dir, f));
   }
-  for (const f of files) {
-    const file = path.join(dir, f);
+
+  /**
+   * Imports (or re-imports) one workflow file. On failure the error is recorded and the
+   * previously loaded version, if any, stays in service. A file that no longer exists is
+   * removed.
+   */
+  async loadFile(file: string): Promise<void> {
+    this.clearError(file);
+    const previous = this.idOfFile.get(file);
+    if (!existsSync(file)) {
+      if (previous) this.byId.delete(previous);
+      this.idOfFile.delete(file);
+      return;
+    }
     try {
-      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      // The modification time in the URL makes Node import the new version instead of its
+      // cached one (a failed import is cached too, so even a first load carries it).
+      const version = `?v=${statSync(file).mtimeMs}.${++this.loads}`;
+      const mod = (await import(pathToFileURL(file).href + version)) as { default?: unknown };
       const wf = mod.default;
       if (!isWorkflow(wf)) throw new Error('its default export is not a workflow (export default workflow({...}).step(...))');
-      reg.add(wf);
+      if (this.byId.has(wf.id) && wf.id !== previous) {
+        const other = [...this.idOfFile].find(([, id]) => id === wf.id)?.[0];
+        throw new Error(`two workflows have the id "${wf.id}"${other ? ` (the other is ${other})` : ''}`);
+      }
+      if (previous) this.byId.delete(previous);
+      this.byId.set(wf.id, wf);
+      this.idOfFile.set(file, wf.id);
     } catch (e) {
-      reg.errors.push({ file, message: e instanceof Error ? e.message : String(e) });
+      this.setError(file, e instanceof Error ? e.message : String(e));
     }
   }
+
+  private setError(file: string, message: string): void {
+    this.clearError(file);
+    this.errors.push({ file, message });
+  }
+
+  private clearError(file: string): void {
+    const i = this.errors.findIndex((e) => e.file === file);
+    if (i >= 0) this.errors.splice(i, 1);
+  }
+}
+
+/** Loads the workflows of one or several folders into one registry. Broken files become load errors, not crashes. */
+export async function loadWorkflows(dirs: string | readonly string[] = BUILTIN_WORKFLOWS_DIR): Promise<Registry> {
+  const reg = new Registry();
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) await reg.loadDir(path.resolve(dir));
   return reg;
 }
 

@@ -2,7 +2,7 @@
 // Usage: node --import tsx test/helpers/serve-child.ts <data dir> [extra workflows dir]
 // Boots an engine on the data dir with the built-in, fixture (and extra) workflows, listens on
 // 127.0.0.1 port 0, and prints one line: `RAILBOOK_URL <url>`. SIGTERM closes it gracefully.
-import { BUILTIN_WORKFLOWS_DIR, loadWorkflows, Registry } from '../../src/engine/registry.ts';
+import { BUILTIN_WORKFLOWS_DIR, loadWorkflows } from '../../src/engine/registry.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { resolveDataDir } from '../../src/store/data-dir.ts';
 import { Store } from '../../src/store/store.ts';
@@ -15,14 +15,13 @@ if (!dataDirArg) {
   process.exit(2);
 }
 const dirs = [BUILTIN_WORKFLOWS_DIR, FIXTURE_WORKFLOWS_DIR, ...(extraDir ? [extraDir] : [])];
-const loaded = await Promise.all(dirs.map((d) => loadWorkflows(d)));
-const errors = loaded.flatMap((r) => r.errors);
-if (errors.length) {
-  console.error(`workflows failed to load: ${errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
+const registry = await loadWorkflows(dirs);
+if (registry.errors.length) {
+  console.error(`workflows failed to load: ${registry.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
   process.exit(1);
 }
 const store = new Store(resolveDataDir(dataDirArg));
-const engine = new Engine(store, new Registry(loaded.flatMap((r) => r.list())));
+const engine = new Engine(store, registry);
 const server = await startServer({ engine, port: 0 });
 process.stdout.write(`RAILBOOK_URL ${server.url}\n`);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../src/engine/engine.ts';
-import { BUILTIN_WORKFLOWS_DIR, loadWorkflows, Registry } from '../../src/engine/registry.ts';
+import { BUILTIN_WORKFLOWS_DIR, loadWorkflows } from '../../src/engine/registry.ts';
 import { resolveDataDir } from '../../src/store/data-dir.ts';
 import { Store } from '../../src/store/store.ts';
 
@@ -17,11 +17,8 @@ export function tempDir(prefix = 'railbook-test-'): { dir: string; cleanup: () =
 /** A real engine on a real SQLite file in a fresh temp folder, with the built-in and fixture workflows. */
 export async function tempEngine(dataDir?: string): Promise<{ engine: Engine; dataDir: string; close: () => void }> {
   const tmp = dataDir ? { dir: dataDir, cleanup: () => {} } : tempDir();
-  const builtin = await loadWorkflows(BUILTIN_WORKFLOWS_DIR);
-  const fixtures = await loadWorkflows(FIXTURE_WORKFLOWS_DIR);
-  const errors = [...builtin.errors, ...fixtures.errors];
-  if (errors.length) throw new Error(`workflows failed to load: ${errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
-  const registry = new Registry([...builtin.list(), ...fixtures.list()]);
+  const registry = await loadWorkflows([BUILTIN_WORKFLOWS_DIR, FIXTURE_WORKFLOWS_DIR]);
+  if (registry.errors.length) throw new Error(`workflows failed to load: ${registry.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
   const engine = new Engine(new Store(tmp.dir), registry);
   return {
     engine,

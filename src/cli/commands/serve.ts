@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { closeEngine, openEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
+import { closeEngine, displayPath, formatLoadError, openEngine, withGlobalOptions, workflowDirs, type GlobalOptions } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 
 export const DEFAULT_PORT = 8765;
@@ -90,10 +90,20 @@ async function serve(opts: Options): Promise<void> {
     process.on('SIGTERM', stop);
   });
 
+  // Saving a workflow file applies it to the next step submitted, without a restart.
+  const [{ watchWorkflows }, { BUILTIN_WORKFLOWS_DIR }] = await Promise.all([
+    import('../../engine/workflow-watcher.ts'),
+    import('../../engine/registry.ts'),
+  ]);
+  const watcher = watchWorkflows(engine.registry, workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR), (file, error) => {
+    process.stderr.write(error ? `railbook: ${formatLoadError({ file, message: error })} (the previous version stays in use)\n` : `railbook: reloaded ${displayPath(file)}\n`);
+  });
+
   const url = urlWithToken(server.url, server.token);
   process.stdout.write(`Railbook is running at ${url}\n`);
   if (opts.open && !process.env.CI) openBrowser(url);
   await stopped;
+  watcher.close();
 }
 
 /**
