@@ -11,6 +11,7 @@ export function livePrepareContext(artifacts: Artifacts, runKey: string, baseDir
     dataDir: artifacts.dataDir,
     storeBytes: (name, data, mime) => artifacts.writeBytes(runKey, name, data, mime),
     storeFile: (p) => artifacts.copyFrom(runKey, path.resolve(baseDir, p)),
+    localPath: (p) => path.resolve(baseDir, p),
   };
 }
 
@@ -23,6 +24,7 @@ export function dryPrepareContext(dataDir: string, runKey: string, baseDir = pro
     ({ artifact: true as const, path: `artifacts/${runKey}/${sha256.slice(0, 12)}-${safeName(name)}`, sha256, size, name });
   return {
     dataDir,
+    localPath: (p) => path.resolve(baseDir, p),
     storeBytes: async (name, data) => fake(name, createHash('sha256').update(data).digest('hex'), data.byteLength),
     storeFile: async (rel) => {
       const p = path.resolve(baseDir, rel);

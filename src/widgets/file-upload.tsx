@@ -89,7 +89,7 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
         if (file === '') return undefined;
         if (!acceptsFile(o.accept, path.basename(file))) throw new Error(`${wrongType} (got ${path.basename(file)})`);
         // Refuse a huge file before copying it; a missing one is reported by storeFile.
-        const st = await stat(file).catch(() => undefined);
+        const st = await stat(ctx.localPath(file)).catch(() => undefined);
         if (st && st.size > maxBytes) throw new Error(tooBig(st.size));
         return ctx.storeFile(file);
       }

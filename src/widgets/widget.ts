@@ -11,6 +11,8 @@ export interface PrepareContext {
   storeBytes(name: string, data: Uint8Array, mime?: string): Promise<ArtifactRef>;
   /** Copy a local file (job files name uploads by path) into the run's artifacts. */
   storeFile(localPath: string): Promise<ArtifactRef>;
+  /** Absolute path of a local file named in a job file (relative paths are relative to the job file). */
+  localPath(p: string): string;
   /** Absolute path of the data folder, for widgets that list files. */
   dataDir: string;
 }

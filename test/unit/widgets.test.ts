@@ -70,6 +70,7 @@ function fakeContext(dataDir = '/data') {
   });
   const ctx: PrepareContext = {
     dataDir,
+    localPath: (p) => path.resolve(p),
     async storeBytes(name, data, mime) {
       calls.push({ op: 'storeBytes', args: [name, data, mime] });
       return ref(name, data.byteLength, mime);
