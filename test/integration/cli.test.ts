@@ -551,9 +551,12 @@ test('serve: one URL line, answers GET /, a second serve on the same port exits 
       const job = writeJob(d.dir, 'hello.json', { workflow: 'hello', inputs: { name: { name: 'Ada' } } });
       const r = await railbook(['run', job, ...d.args]);
       assert.equal(r.code, 0, r.stderr);
+      // …and the server sees that run at once, complete.
       const api = await fetch(new URL(`/api/runs/${lastLine(r.stdout)}`, s.url));
-      if (api.status === 200) assert.equal(((await api.json()) as RunState).steps.greeting!.status, 'done');
-      else await api.arrayBuffer();
+      assert.equal(api.status, 200);
+      const st = (await api.json()) as RunState;
+      assert.equal(st.steps.greeting!.status, 'done');
+      assert.deepEqual(st.steps.name!.output, { name: 'Ada' });
     } finally {
       s.child.kill('SIGTERM');
     }

@@ -152,6 +152,16 @@ describe('crash recovery and detached steps (server in a child process)', () => 
     const running = await waitFor(base, key, (s) => s.steps.work!.status === 'running', 'the step to run');
     assert.equal(running.steps.work!.status, 'running');
     await new Promise((r) => setTimeout(r, 300));
+    // The history as it stood when the process died.
+    const historyBefore = (() => {
+      const s = new Store(data.dir);
+      try {
+        return s.events.forRun(key).reverse();
+      } finally {
+        s.close();
+      }
+    })();
+    assert.deepEqual(historyBefore.map((e) => [e.type, e.step]), [['created', null], ['submitted', 'setup'], ['submitted', 'work']]);
 
     child.proc.kill('SIGKILL');
     assert.equal(await child.exited, null, 'killed by a signal');
@@ -171,6 +181,9 @@ describe('crash recovery and detached steps (server in a child process)', () => 
     try {
       const events = store.events.forRun(key);
       assert.ok(events.some((e) => e.type === 'interrupted' && e.step === 'work'), `an interrupted event: ${JSON.stringify(events.map((e) => [e.type, e.step]))}`);
+      // The history before the crash is intact, and the restart added exactly one event.
+      assert.deepEqual(events.slice().reverse(), [...historyBefore, events[0]]);
+      assert.equal(events[0]!.type, 'interrupted');
       assert.equal(store.executions.all().length, 0, 'no execution is claimed by the dead process any more');
     } finally {
       store.close();
@@ -240,7 +253,7 @@ describe('crash recovery and detached steps (server in a child process)', () => 
 });
 
 describe('server close()', () => {
-  it('ends open event streams promptly and records the running step as interrupted', { timeout: 30_000 }, async () => {
+  it('ends open event streams promptly and records the running step as interrupted', { timeout: 20_000 }, async () => {
     const t = await tempEngine();
     const server = await startServer({ engine: t.engine, port: 0 });
     try {
@@ -254,10 +267,10 @@ describe('server close()', () => {
         });
         req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
       });
-      const started = Date.now();
+      // The step would run for ~40 s: close() must not wait for it (the test's timeout says so,
+      // rather than a stopwatch on a noisy machine).
       await server.close();
       await ended;
-      assert.ok(Date.now() - started < 3000, `close() took ${Date.now() - started} ms`);
       const s = t.engine.get(state.key).steps.count!;
       assert.equal(s.status, 'interrupted');
       assert.match(s.error ?? '', /stopped/);

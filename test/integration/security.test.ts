@@ -423,3 +423,84 @@ describe('access token on a non-loopback bind', () => {
     assert.equal(t.engine.get(state.key).steps.name!.status, 'done');
   });
 });
+
+describe('every state-changing route refuses forged requests, and nothing at all changes', () => {
+  let t: Awaited<ReturnType<typeof tempEngine>>;
+  let server: RunningServer;
+  let host: string;
+  let csrf: string;
+
+  before(async () => {
+    t = await tempEngine();
+    server = await startServer({ engine: t.engine, port: 0 });
+    host = `127.0.0.1:${server.port}`;
+    csrf = deriveCsrfToken(t.engine.store.settings.get('csrf_secret')!);
+  });
+  after(async () => {
+    await server?.close();
+    t?.close();
+  });
+
+  /** Every row a request could change: runs, events, profiles, settings (current profile), executions. */
+  const snapshot = () => {
+    const db = t.engine.store.db;
+    return ['runs', 'events', 'profiles', 'settings', 'executions'].map((table) => db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all());
+  };
+
+  it('open, submit, revert, stop, finalize, unfinalize and the profile forms: no token, a wrong token, another origin, another site', async () => {
+    const e = t.engine;
+    t.engine.store.profiles.create('other');
+    // Runs on which each action would succeed if the request were let through.
+    e.open('hello', { key: 'sec-done' });
+    await (await e.submit('sec-done', 'name', { name: 'Ada' })).completion;
+    await (await e.submit('sec-done', 'greeting', { greeting: 'Hi' })).completion;
+    e.open('hello', { key: 'sec-final' });
+    await (await e.submit('sec-final', 'name', { name: 'Ada' })).completion;
+    await (await e.submit('sec-final', 'greeting', { greeting: 'Hi' })).completion;
+    e.finalize('sec-final');
+    e.open('hello', { key: 'sec-open' });
+    e.open('slow', { key: 'sec-slow' });
+    const running = await e.submit('sec-slow', 'count', { steps: 10_000, delay: 20 });
+
+    const actions: [string, Record<string, string>][] = [
+      ['/wf/hello/runs', { key: 'forged-run', action: 'open' }],
+      ['/wf/hello/runs', { key: '', action: 'new' }],
+      ['/wf/hello/runs/sec-open/steps/name', { name: 'Mallory' }],
+      ['/wf/hello/runs/sec-done/steps/name/revert', {}],
+      ['/wf/hello/runs/sec-done/finalize', {}],
+      ['/wf/hello/runs/sec-final/unfinalize', {}],
+      ['/wf/slow/runs/sec-slow/steps/count/cancel', {}],
+      ['/profiles', { name: 'forged', back: '/' }],
+      ['/profiles/switch', { name: 'other', back: '/' }],
+      ['/profiles/rename', { from: 'other', to: 'forged2' }],
+    ];
+    const forgeries: [string, Record<string, string>, (f: Record<string, string>) => Record<string, string>][] = [
+      ['no token', {}, (f) => f],
+      ['a wrong token', {}, (f) => ({ ...f, _csrf: 'f'.repeat(64) })],
+      ['a wrong token in the header', { 'X-CSRF-Token': 'f'.repeat(64), 'HX-Request': 'true' }, (f) => f],
+      ['another origin, right token', { Origin: 'http://evil.example' }, (f) => ({ ...f, _csrf: csrf })],
+      ['another site, right token', { 'Sec-Fetch-Site': 'cross-site' }, (f) => ({ ...f, _csrf: csrf })],
+    ];
+    const before = snapshot();
+    for (const [p, fields] of actions) {
+      for (const [how, headers, withToken] of forgeries) {
+        const f = form(withToken(fields));
+        const r = await request(server.port, { method: 'POST', path: p, headers: { ...f.headers, Host: host, ...headers }, body: f.body });
+        assert.equal(r.status, 403, `${p} with ${how} → ${r.status}`);
+      }
+    }
+    assert.deepEqual(snapshot(), before, 'nothing changed');
+    assert.equal(e.get('sec-slow').steps.count!.status, 'running', 'the step still runs');
+
+    // The same requests with the token, same-origin, do go through (so the refusals above were not for another reason).
+    const ok = form({ name: 'Ada', _csrf: csrf });
+    const r = await request(server.port, { method: 'POST', path: '/wf/hello/runs/sec-open/steps/name', headers: { ...ok.headers, Host: host, Origin: `http://${host}` }, body: ok.body });
+    assert.equal(r.status, 303);
+    const stop = form({ _csrf: csrf });
+    assert.equal((await request(server.port, { method: 'POST', path: '/wf/slow/runs/sec-slow/steps/count/cancel', headers: { ...stop.headers, Host: host }, body: stop.body })).status, 303);
+    await running.completion;
+    const sw = form({ name: 'other', back: '/', _csrf: csrf });
+    assert.equal((await request(server.port, { method: 'POST', path: '/profiles/switch', headers: { ...sw.headers, Host: host }, body: sw.body })).status, 303);
+    assert.equal(e.store.profiles.current(), 'other');
+  });
+});
