@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
 import { processAlive } from '../store/executions.ts';
@@ -139,8 +141,33 @@ export class Engine {
       }
     }
     // Prepare (may store uploads) outside the transaction: it is async and may be slow.
-    const input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir));
-    const state = this.store.tx(() => {
+    const stored: string[] = [];
+    let input: Record<string, unknown>;
+    let state: RunState;
+    try {
+      input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir, stored));
+      state = this.accept(key, wf, step, input);
+    } catch (e) {
+      // Refused after all (bad input, or the run changed meanwhile): files stored for it are
+      // nobody's — unless a concurrent submit of the same content has just claimed the same file.
+      if (stored.length) {
+        const current = JSON.stringify(this.store.runs.get(key) ?? {});
+        for (const f of stored) {
+          const rel = path.relative(this.store.dataDir, f).split(path.sep).join('/');
+          if (!current.includes(JSON.stringify(rel))) rmSync(f, { force: true });
+        }
+      }
+      throw e;
+    }
+    this.bus.emit('change', key);
+    if (!step.run) return { state, completion: Promise.resolve(state) };
+    return { state, completion: this.executor.execute(state, step, input, this.outputsBefore(state, wf, stepId)) };
+  }
+
+  /** Records an accepted input, re-checking the rules inside the write lock. */
+  private accept(key: string, wf: Workflow, step: AnyStep, input: Record<string, unknown>): RunState {
+    const stepId = step.id;
+    return this.store.tx(() => {
       const st = this.reap(this.store.runs.get(key)!);
       this.checkSubmittable(st, wf, stepId);
       const t = now();
@@ -153,9 +180,6 @@ export class Engine {
       if (step.run) this.store.executions.claim(key, stepId, this.owner, t);
       return st;
     });
-    this.bus.emit('change', key);
-    if (!step.run) return { state, completion: Promise.resolve(state) };
-    return { state, completion: this.executor.execute(state, step, input, this.outputsBefore(state, wf, stepId)) };
   }
 
   /** Go back to `stepId`: it asks for input again (pre-filled), and every later step is cleared. */

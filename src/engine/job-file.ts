@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { isArtifactRef } from '../store/artifact-ref.ts';
+import { isArtifactRef, type ArtifactRef } from '../store/artifact-ref.ts';
 import type { Engine } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { dryPrepareContext } from './prepare-context.ts';
@@ -110,6 +110,13 @@ export async function checkJob(engine: Engine, job: JobFile, opts: { key?: strin
   }
 }
 
+/** An artifact as a job file names it: where the file is on this machine, and the name the person gave it. */
+function uploadOf(engine: Engine, ref: ArtifactRef): { path: string; name: string; mime?: string } {
+  const out: { path: string; name: string; mime?: string } = { path: engine.store.artifacts.resolve(ref.path), name: ref.name };
+  if (ref.mime) out.mime = ref.mime;
+  return out;
+}
+
 /** The job file of a run: its workflow, key, profile and every done step's input. Artifacts become absolute local paths. */
 export function exportJob(engine: Engine, key: string): JobFile {
   const st = engine.get(key);
@@ -118,7 +125,7 @@ export function exportJob(engine: Engine, key: string): JobFile {
   for (const s of wf.steps) {
     const input = st.steps[s.id]?.input;
     if (!input || st.steps[s.id]?.status !== 'done') continue;
-    inputs[s.id] = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, isArtifactRef(v) ? engine.store.artifacts.resolve(v.path) : v]));
+    inputs[s.id] = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, isArtifactRef(v) ? uploadOf(engine, v) : v]));
   }
   return { workflow: st.workflow, key: st.key, profile: st.profile, inputs };
 }

@@ -5,12 +5,16 @@ import type { Artifacts } from '../store/artifacts.ts';
 import { hashFile, safeName } from '../store/artifacts.ts';
 import type { PrepareContext } from '../widgets/widget.ts';
 
-/** Stores uploads and local files as artifacts of the run. */
-export function livePrepareContext(artifacts: Artifacts, runKey: string, baseDir = process.cwd()): PrepareContext {
+/**
+ * Stores uploads and local files as artifacts of the run. `created` collects the files newly
+ * written, so that a submit that is refused after all can remove what it stored.
+ */
+export function livePrepareContext(artifacts: Artifacts, runKey: string, baseDir = process.cwd(), created: string[] = []): PrepareContext {
+  const onCreated = (f: string) => created.push(f);
   return {
     dataDir: artifacts.dataDir,
-    storeBytes: (name, data, mime) => artifacts.writeBytes(runKey, name, data, mime),
-    storeFile: (p) => artifacts.copyFrom(runKey, path.resolve(baseDir, p)),
+    storeBytes: (name, data, mime) => artifacts.writeBytes(runKey, name, data, mime, onCreated),
+    storeFile: (p, name, mime) => artifacts.copyFrom(runKey, path.resolve(baseDir, p), { name, mime, onCreated }),
     localPath: (p) => path.resolve(baseDir, p),
   };
 }
@@ -26,12 +30,12 @@ export function dryPrepareContext(dataDir: string, runKey: string, baseDir = pro
     dataDir,
     localPath: (p) => path.resolve(baseDir, p),
     storeBytes: async (name, data) => fake(name, createHash('sha256').update(data).digest('hex'), data.byteLength),
-    storeFile: async (rel) => {
+    storeFile: async (rel, name) => {
       const p = path.resolve(baseDir, rel);
       const st = await stat(p).catch(() => undefined);
       if (!st) throw new Error(`file not found: ${p}`);
       if (!st.isFile()) throw new Error(`not a regular file: ${p}`);
-      return fake(path.basename(p), await hashFile(p), st.size);
+      return fake(name?.trim() || path.basename(p), await hashFile(p), st.size);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, stat, writeFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactRef } from './artifact-ref.ts';
@@ -17,21 +17,23 @@ export class Artifacts {
     return path.join(this.dataDir, 'artifacts', runKey);
   }
 
-  async writeBytes(runKey: string, name: string, data: Uint8Array | string, mime?: string): Promise<ArtifactRef> {
+  /** `onCreated` hears of each file this call newly created (not one that already held the same content). */
+  async writeBytes(runKey: string, name: string, data: Uint8Array | string, mime?: string, onCreated?: (file: string) => void): Promise<ArtifactRef> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const file = await this.place(runKey, name, sha256, async (tmp) => writeFile(tmp, bytes));
+    const file = await this.place(runKey, name, sha256, async (tmp) => writeFile(tmp, bytes), onCreated);
     return ref(this.dataDir, file, sha256, bytes.byteLength, name, mime);
   }
 
-  async copyFrom(runKey: string, localPath: string, mime?: string): Promise<ArtifactRef> {
+  /** Copies a local file in; `name` is the name the person knows it by (default: the file's own). */
+  async copyFrom(runKey: string, localPath: string, opts: { name?: string | undefined; mime?: string | undefined; onCreated?: ((file: string) => void) | undefined } = {}): Promise<ArtifactRef> {
     const st = await stat(localPath).catch(() => undefined);
     if (!st) throw new Error(`file not found: ${localPath}`);
     if (!st.isFile()) throw new Error(`not a regular file: ${localPath}`);
     const sha256 = await hashFile(localPath);
-    const name = path.basename(localPath);
-    const file = await this.place(runKey, name, sha256, async (tmp) => copyFile(localPath, tmp));
-    return ref(this.dataDir, file, sha256, st.size, name, mime);
+    const name = opts.name?.trim() || path.basename(localPath);
+    const file = await this.place(runKey, name, sha256, async (tmp) => copyFile(localPath, tmp), opts.onCreated);
+    return ref(this.dataDir, file, sha256, st.size, name, opts.mime);
   }
 
   /** Absolute path of an artifact, refusing any reference that points outside the data folder. */
@@ -39,14 +41,16 @@ export class Artifacts {
     return resolveInside(this.dataDir, refPath);
   }
 
-  private async place(runKey: string, name: string, sha256: string, write: (tmp: string) => Promise<void>): Promise<string> {
+  private async place(runKey: string, name: string, sha256: string, write: (tmp: string) => Promise<void>, onCreated?: (file: string) => void): Promise<string> {
     const dir = this.dirFor(runKey);
     await mkdir(dir, { recursive: true });
     // Content-addressed prefix: two uploads named alike never overwrite each other.
     const file = path.join(dir, `${sha256.slice(0, 12)}-${safeName(name)}`);
+    const existed = existsSync(file);
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     await write(tmp);
     await rename(tmp, file);
+    if (!existed) onCreated?.(file);
     return file;
   }
 }

@@ -67,7 +67,18 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
     schema,
     keepWhenEmpty: true,
     // Job files and the API name a local path, not an artifact reference.
-    jsonSchema: () => ({ type: 'string', description: 'path of a local file to upload' }),
+    jsonSchema: () => ({
+      anyOf: [
+        { type: 'string', description: 'path of a local file to upload' },
+        {
+          type: 'object',
+          description: 'a local file to upload, and the name to keep for it (what `railbook export` writes)',
+          properties: { path: { type: 'string' }, name: { type: 'string' }, mime: { type: 'string' } },
+          required: ['path'],
+          additionalProperties: false,
+        },
+      ],
+    }),
     fromForm(body, name) {
       // Only a real File counts. A string here must never become a local path for `prepare`:
       // that would let a form post copy any file on the machine into the run.
@@ -83,15 +94,18 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
         if (!acceptsFile(o.accept, name, raw.type)) throw new Error(wrongType);
         return ctx.storeBytes(name, new Uint8Array(await raw.arrayBuffer()), raw.type || undefined);
       }
-      if (typeof raw === 'string') {
-        // A local path, from a job file or the CLI (trusted callers; see fromForm).
-        const file = raw.trim();
+      // A local path, from a job file or the CLI (trusted callers; see fromForm): a plain path, or
+      // { path, name } as `railbook export` writes it, so the person's file name survives a replay.
+      const local = localFile(raw);
+      if (local) {
+        const file = local.path.trim();
         if (file === '') return undefined;
-        if (!acceptsFile(o.accept, path.basename(file))) throw new Error(`${wrongType} (got ${path.basename(file)})`);
+        const name = local.name?.trim() || path.basename(file);
+        if (!acceptsFile(o.accept, name, local.mime)) throw new Error(`${wrongType} (got ${name})`);
         // Refuse a huge file before copying it; a missing one is reported by storeFile.
         const st = await stat(ctx.localPath(file)).catch(() => undefined);
         if (st && st.size > maxBytes) throw new Error(tooBig(st.size));
-        return ctx.storeFile(file);
+        return ctx.storeFile(file, local.name, local.mime);
       }
       throw new Error('Give the path of a local file');
     },
@@ -111,4 +125,16 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
       );
     },
   };
+}
+
+/** A job file's upload: `"path"` or `{ "path": …, "name"?: …, "mime"?: … }`. */
+function localFile(raw: unknown): { path: string; name?: string | undefined; mime?: string | undefined } | undefined {
+  if (typeof raw === 'string') return { path: raw };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => k !== 'path' && k !== 'name' && k !== 'mime');
+  if (typeof o.path !== 'string' || extra.length) return undefined;
+  if (o.name !== undefined && typeof o.name !== 'string') return undefined;
+  if (o.mime !== undefined && typeof o.mime !== 'string') return undefined;
+  return { path: o.path, name: o.name as string | undefined, mime: o.mime as string | undefined };
 }

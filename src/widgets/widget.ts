@@ -9,8 +9,8 @@ export type FormBody = Record<string, string | File | (string | File)[]>;
 export interface PrepareContext {
   /** Store bytes as an artifact of the current run. */
   storeBytes(name: string, data: Uint8Array, mime?: string): Promise<ArtifactRef>;
-  /** Copy a local file (job files name uploads by path) into the run's artifacts. */
-  storeFile(localPath: string): Promise<ArtifactRef>;
+  /** Copy a local file (job files name uploads by path) into the run's artifacts, under `name` if given. */
+  storeFile(localPath: string, name?: string, mime?: string): Promise<ArtifactRef>;
   /** Absolute path of a local file named in a job file (relative paths are relative to the job file). */
   localPath(p: string): string;
   /** Absolute path of the data folder, for widgets that list files. */

@@ -373,7 +373,7 @@ export default workflow({ id: 'files', title: 'Files' })
 
     const exp = await railbook(['export', 'default-files-01', ...args]);
     const exported = JSON.parse(exp.stdout) as JobFile;
-    assert.ok(path.isAbsolute(exported.inputs.upload!.file as string));
+    assert.ok(path.isAbsolute((exported.inputs.upload!.file as { path: string }).path));
     const replay = await railbook(['run', writeJob(d.dir, 'exported.json', exported), '--key', 'files-again', ...args]);
     assert.equal(replay.code, 0, replay.stderr);
     const st2 = await state('files-again', args);

@@ -110,7 +110,7 @@ test('widgets with an upload: artifacts by relative path and SHA-256; export the
     const exp = await railbook(['export', key, ...args]);
     assert.equal(exp.code, 0, exp.stderr);
     const exported = JSON.parse(exp.stdout) as JobFile;
-    assert.equal(exported.inputs.upload!.file, path.join(dataDir, ref.path), 'the upload is exported as the artifact\'s local path');
+    assert.deepEqual(exported.inputs.upload!.file, { path: path.join(dataDir, ref.path), name: ref.name }, 'the upload is exported as the artifact\'s local path and the person\'s file name');
     assert.deepEqual({ ...exported.inputs, upload: undefined }, { ...widgetsJob('').inputs, upload: undefined });
     writeFileSync(path.join(d.dir, 'exported.json'), exp.stdout);
 
@@ -127,9 +127,7 @@ test('widgets with an upload: artifacts by relative path and SHA-256; export the
     const ref2 = (st2.steps.upload!.output as { file: ArtifactRef }).file;
     assertArtifact(dataDir, ref2, 'widgets-again', bytes, 'the replayed upload');
     assert.notEqual(ref2.path, ref.path, 'the replay has its own copy');
-    await t.test('the replayed upload keeps the name the person gave it', {
-      todo: 'export writes the artifact\'s stored path (artifacts/<key>/<sha12>-<name>) and `run` takes the basename as the name: the replay is named "<sha12>-data.bin" and stored as "<sha12>-<sha12>-data.bin", one more prefix per round trip',
-    }, () => {
+    await t.test('the replayed upload keeps the name the person gave it', () => {
       assert.equal(ref2.name, ref.name);
       assert.deepEqual(st2.steps.upload!.input, { file: { ...ref, path: ref2.path } });
     });

@@ -126,7 +126,7 @@ test('checkJob: a missing upload file names the field; relative paths resolve ag
     const out = r.state.steps.upload!.output as { file: { path: string; sha256: string } };
     assert.match(out.file.path, /^artifacts\/default-files-01\//);
     const exported = exportJob(engine, r.state.key);
-    const p = exported.inputs.upload!.file as string;
+    const p = (exported.inputs.upload!.file as { path: string }).path;
     assert.ok(path.isAbsolute(p));
     const again = await runJob(engine, exported, { key: 'replayed' });
     const out2 = again.state.steps.upload!.output as { file: { path: string; sha256: string } };

@@ -75,9 +75,9 @@ function fakeContext(dataDir = '/data') {
       calls.push({ op: 'storeBytes', args: [name, data, mime] });
       return ref(name, data.byteLength, mime);
     },
-    async storeFile(localPath) {
+    async storeFile(localPath, name) {
       calls.push({ op: 'storeFile', args: [localPath] });
-      return ref(path.basename(localPath), 3);
+      return ref(name ?? path.basename(localPath), 3);
     },
   };
   return { ctx, calls };
@@ -370,8 +370,15 @@ describe('fileUpload', () => {
     fails(w.schema.safeParse({ ...stored, name: 'a.txt', mime: 'text/plain' }), /type/);
   });
 
-  test('job files and the API give a path', () => {
-    assert.deepEqual(w.jsonSchema!(), { type: 'string', description: 'path of a local file to upload' });
+  test('job files and the API give a path, or { path, name } to keep a file name', async () => {
+    const js = w.jsonSchema!() as { anyOf: { type: string }[] };
+    assert.deepEqual(js.anyOf.map((s) => s.type), ['string', 'object']);
+    const { ctx, calls } = fakeContext();
+    const ref = await w.prepare!({ path: '/tmp/upload-1.csv', name: 'sales.csv' }, ctx);
+    assert.equal((ref as { name: string }).name, 'sales.csv');
+    assert.deepEqual(calls, [{ op: 'storeFile', args: ['/tmp/upload-1.csv'] }]);
+    await assert.rejects(w.prepare!({ path: '/tmp/x.csv', extra: 1 }, ctx), /path of a local file/);
+    await assert.rejects(w.prepare!({ path: '/tmp/x.bin', name: 'x.bin' }, ctx), /type/);
   });
 
   test('renders a file input and the current file', async () => {

@@ -41,12 +41,13 @@ test('widgets workflow runs headlessly end to end; the long step hashes the uplo
     const ref = st.steps.upload!.input!.file as { path: string; sha256: string };
     assert.equal(ref.sha256, sha);
     assert.ok(!JSON.stringify(st).includes('\u0007'));
-    // Export names the upload by its local path, so the job re-runs elsewhere.
+    // Export names the upload by its local path (and keeps the person's file name), so the job re-runs.
     const job = exportJob(engine, st.key);
-    assert.equal(job.inputs.upload!.file, path.join(dataDir, ref.path));
+    assert.deepEqual(job.inputs.upload!.file, { path: path.join(dataDir, ref.path), name: 'input.bin' });
     const again = await runJob(engine, job, { key: 'replay' });
     assert.equal(again.failed, undefined);
     assert.deepEqual(again.state.steps.hash!.output, st.steps.hash!.output);
+    assert.equal((again.state.steps.upload!.input!.file as { name: string }).name, 'input.bin');
   } finally {
     close();
   }
