@@ -11,6 +11,7 @@ import { profileRoutes } from './routes/profiles.tsx';
 import { runRoutes } from './routes/runs.tsx';
 import { stepRoutes } from './routes/steps.tsx';
 import { security } from './security/index.ts';
+import { sentence } from './views/format.ts';
 import { MessagePage } from './views/message-page.tsx';
 
 export interface AppOptions {
@@ -31,7 +32,7 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   app.route('/', stepRoutes(engine));
   app.route('/', runRoutes(engine));
 
-  app.notFound((c) => problem(c, engine, 404, 'Not found', `Nothing here: ${c.req.path}`, 'not_found'));
+  app.notFound((c) => problem(c, engine, 404, 'Not found', `There is no page at ${c.req.path}`, 'not_found'));
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof EngineError) {
@@ -51,8 +52,12 @@ async function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500
   if (c.req.path.startsWith('/api/')) return c.json({ error: message, code }, status);
   if (isHx(c)) return c.text(message, status);
   try {
+    // A page under a workflow that exists offers the way back to it, not only to the home page.
+    const wfId = /^\/wf\/([^/]+)/.exec(c.req.path)?.[1];
+    const wf = wfId ? engine.registry.get(decodeURIComponent(wfId)) : undefined;
+    const page = <MessagePage chrome={chrome(c, engine, wf?.id)} title={title} message={sentence(message)} workflow={wf ? { id: wf.id, title: wf.title } : undefined} />;
     // `await`: c.html's promise rejects later if the page fails while rendering; catch it here.
-    return await c.html(<MessagePage chrome={chrome(c, engine)} title={title} message={message} />, status);
+    return await c.html(page, status);
   } catch {
     return c.text(`${title}: ${message}`, status);
   }

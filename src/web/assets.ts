@@ -22,13 +22,28 @@ function pkgFile(pkg: string, rel: string): string {
   return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), rel);
 }
 
-const SOURCES: Record<string, { file: () => string; type: string }> = {
-  'htmx.min.js': { file: () => pkgFile('htmx.org', 'dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
-  'htmx-sse.js': { file: () => pkgFile('htmx-ext-sse', 'dist/sse.min.js'), type: 'text/javascript; charset=utf-8' },
-  'pico.min.css': { file: () => pkgFile('@picocss/pico', 'css/pico.min.css'), type: 'text/css; charset=utf-8' },
-  'app.js': { file: () => path.join(here, 'static/app.js'), type: 'text/javascript; charset=utf-8' },
-  'app.css': { file: () => path.join(here, 'static/app.css'), type: 'text/css; charset=utf-8' },
-  'favicon.svg': { file: () => path.join(here, 'static/favicon.svg'), type: 'image/svg+xml' },
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const file = (f: () => string) => () => readFileSync(f());
+
+/**
+ * Code output is highlighted on the server (widgets/code.tsx); these are highlight.js's GitHub
+ * colours for it, light by default and dark when the system is (as Pico follows it too).
+ */
+function highlightTheme(): Uint8Array {
+  const light = readFileSync(pkgFile('highlight.js', 'styles/github.min.css'), 'utf8');
+  const dark = readFileSync(pkgFile('highlight.js', 'styles/github-dark.min.css'), 'utf8');
+  return Buffer.from(`${light}\n@media (prefers-color-scheme: dark) {\n${dark}\n}\n`);
+}
+
+const SOURCES: Record<string, { load: () => Uint8Array; type: string }> = {
+  'htmx.min.js': { load: file(() => pkgFile('htmx.org', 'dist/htmx.min.js')), type: JS },
+  'htmx-sse.js': { load: file(() => pkgFile('htmx-ext-sse', 'dist/sse.min.js')), type: JS },
+  'pico.min.css': { load: file(() => pkgFile('@picocss/pico', 'css/pico.min.css')), type: CSS },
+  'highlight.css': { load: highlightTheme, type: CSS },
+  'app.js': { load: file(() => path.join(here, 'static/app.js')), type: JS },
+  'app.css': { load: file(() => path.join(here, 'static/app.css')), type: CSS },
+  'favicon.svg': { load: file(() => path.join(here, 'static/favicon.svg')), type: 'image/svg+xml' },
 };
 
 let cache: Map<string, Asset> | undefined;
@@ -38,7 +53,7 @@ export function assets(): Map<string, Asset> {
   if (cache) return cache;
   const m = new Map<string, Asset>();
   for (const [name, src] of Object.entries(SOURCES)) {
-    const body = readFileSync(src.file());
+    const body = src.load();
     m.set(name, { name, type: src.type, body, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) });
   }
   cache = m;

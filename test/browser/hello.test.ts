@@ -45,8 +45,10 @@ describe('browser: hello', () => {
       assert.equal(await greeting.inputValue(), 'Hello, Ada Lovelace!', 'the greeting is suggested from the name');
       assert.match(await page.locator('#step-name').innerText(), /Your name is Ada Lovelace/);
       assert.equal(await page.locator('#step-name').count(), 1, 'no duplicate cards');
-      // The history pane refreshed itself after the change.
-      await page.locator('#history').getByText('Submitted').first().waitFor();
+      // The history pane refreshed itself after the change, and says in words what happened.
+      const entry = page.locator('#history li.event-submitted').first();
+      await entry.waitFor();
+      assert.match(await entry.innerText(), /Done[\s\S]*1\. Your name[\s\S]*Your name: Ada Lovelace/);
 
       await greeting.fill('Good morning, Ada!');
       await page.locator('#step-greeting').getByRole('button', { name: 'Run' }).click();

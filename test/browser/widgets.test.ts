@@ -134,6 +134,12 @@ describe('browser: widgets workflow', () => {
       const code = page.locator('#step-hash .step-output code');
       assert.match(await code.innerText(), new RegExp(sha));
       assert.ok((await page.locator('#step-hash .step-output [class^="hljs-"]').count()) > 0, 'the code is highlighted');
+      // …and the highlight colours are served and applied: a JSON key is not in the plain text colour.
+      const colours = await code.evaluate((el) => ({
+        text: getComputedStyle(el).color,
+        key: getComputedStyle(el.querySelector('.hljs-attr')!).color,
+      }));
+      assert.notEqual(colours.key, colours.text, 'highlight.css colours the code');
       assert.equal((app.engine.get(key).steps.hash!.output as { matchesStored: boolean }).matchesStored, true);
 
       await page.getByRole('button', { name: 'Finalize' }).click();
@@ -146,6 +152,33 @@ describe('browser: widgets workflow', () => {
         [],
         'no console errors, page errors or CSP violations',
       );
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('on a phone in dark mode: nothing widens the page, code takes the dark colours', async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 800 }, colorScheme: 'dark' });
+    try {
+      const page = await context.newPage();
+      await page.goto(app.base + '/wf/widgets/runs/default-widgets-01');
+      await page.locator('#step-hash .step-output code .hljs-attr').first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+      // The header keeps the brand and both menus on one line.
+      const middles = await page.locator('.app-header nav > ul > li').evaluateAll((lis) =>
+        lis.map((li) => { const r = li.getBoundingClientRect(); return Math.round(r.top + r.height / 2); }));
+      assert.ok(Math.max(...middles) - Math.min(...middles) <= 8, `header items on one line (middles ${middles.join(', ')})`);
+      const { background, key } = await page.evaluate(() => ({
+        background: getComputedStyle(document.body).backgroundColor,
+        key: getComputedStyle(document.querySelector('#step-hash .hljs-attr')!).color,
+      }));
+      const lum = (rgb: string) => {
+        const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      assert.ok(lum(background) < 60, `a dark page (${background})`);
+      assert.ok(lum(key) > 120, `light code colours on it (${key})`);
     } finally {
       await context.close();
     }

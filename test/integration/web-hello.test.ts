@@ -214,7 +214,7 @@ describe('web app: hello over HTTP', () => {
   test('a bad run key shows the landing page again with a message', async () => {
     const bad = await c.post('/wf/hello/runs', { key: 'no spaces!', action: 'open' });
     assert.equal(bad.status, 422);
-    assert.match(bad.text, /id="run-key-error"[^>]*>run key &quot;no spaces!&quot; may use only/);
+    assert.match(bad.text, /id="run-key-error"[^>]*>Run key &quot;no spaces!&quot; may use only/);
     assert.match(bad.text, /value="no spaces!"/);
     const other = await c.post('/wf/slow/runs', { key: 'default-hello-01', action: 'open' });
     assert.equal(other.status, 409);
@@ -247,7 +247,7 @@ describe('web app: hello over HTTP', () => {
     assert.equal(missingWf.status, 404);
     const page404 = await c.get('/wf/nope');
     assert.equal(page404.status, 404);
-    assert.match(page404.text, /no workflow &quot;nope&quot;/);
+    assert.match(page404.text, /No workflow &quot;nope&quot;/);
   });
 
   test('a running step streams progress and done over SSE; its card then comes back done', async () => {
@@ -383,6 +383,15 @@ describe('web app: more over HTTP', () => {
 
       const page = await c.get(`/wf/widgets/runs/${key}`);
       assert.match(page.text, /<form method="post" action="\/wf\/widgets\/runs\/upload-1\/steps\/upload"[^>]*enctype="multipart\/form-data"[^>]*hx-encoding="multipart\/form-data"/);
+
+      // Nothing chosen (and nothing chosen before): the field says so, at 422, and nothing is recorded.
+      const empty = new FormData();
+      empty.set('_csrf', c.csrf);
+      const bad = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: empty, headers: { Origin: app.base, 'HX-Request': 'true' } });
+      assert.equal(bad.status, 422);
+      assert.match(await bad.text(), /id="f-upload-file-error"[^>]*>Choose a file/);
+      assert.equal(app.engine.get(key).steps.upload!.status, 'pending');
+
       const form = new FormData();
       form.set('_csrf', c.csrf);
       form.set('file', new File([Buffer.from('hello, artifact\n')], 'note.txt', { type: 'text/plain' }));
@@ -396,13 +405,13 @@ describe('web app: more over HTTP', () => {
       assert.equal(file.status, 200);
       assert.equal(await file.text(), 'hello, artifact\n');
 
-      // Nothing chosen: the field says so, at 422, and nothing is recorded.
+      // After a revert, sending the form without choosing again keeps the file chosen before.
       await c.post(`/wf/widgets/runs/${key}/steps/upload/revert`, {});
-      const empty = new FormData();
-      empty.set('_csrf', c.csrf);
-      const bad = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: empty, headers: { Origin: app.base, 'HX-Request': 'true' } });
-      assert.equal(bad.status, 422);
-      assert.match(await bad.text(), /id="f-upload-file-error"[^>]*>Choose a file/);
+      const again = new FormData();
+      again.set('_csrf', c.csrf);
+      const kept = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: again, headers: { Origin: app.base, 'HX-Request': 'true' } });
+      assert.equal(kept.status, 200);
+      assert.deepEqual((app.engine.get(key).steps.upload!.output as { file: unknown }).file, ref);
     } finally {
       await app.stop();
       tmp.cleanup();

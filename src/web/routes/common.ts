@@ -70,9 +70,10 @@ export function safeBack(v: unknown, fallback = '/'): string {
   return typeof v === 'string' && v.startsWith('/') && !v.startsWith('//') && !v.includes('\\') ? v : fallback;
 }
 
-/** Waits for `p` at most `ms` milliseconds. */
-export async function settleWithin<T>(p: Promise<T>, ms: number): Promise<void> {
+/** Waits for `p` at most `ms` milliseconds: its value if it settled by then, else undefined. */
+export async function settleWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
+  const v = await Promise.race([p, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]);
   clearTimeout(timer);
+  return v;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Engine } from '../../engine/engine.ts';
 import { EngineError } from '../../engine/errors.ts';
+import { csrfToken } from '../security/index.ts';
 import { History } from '../views/history.tsx';
 import { RunPage, Steps } from '../views/run-page.tsx';
 import { chrome, isHx, loadRun, noStore, RUN_CHANGED, statusOf, type ErrorStatus } from './common.ts';
@@ -15,8 +16,7 @@ export function respondRun(
   opts: { status?: 200 | ErrorStatus; notice?: string | undefined; override?: FormOverride | undefined } = {},
 ): Response | Promise<Response> {
   const { wf, state } = loadRun(engine, wfId, key);
-  const ch = chrome(c, engine, wf.id);
-  const v = runView(engine, wf, state, ch.csrf, { notice: opts.notice, override: opts.override });
+  const v = runView(engine, wf, state, csrfToken(c), { notice: opts.notice, override: opts.override });
   noStore(c);
   if (isHx(c)) {
     // Whatever element asked, the answer is the whole run: put it where the run is.
@@ -25,7 +25,7 @@ export function respondRun(
     c.header('HX-Trigger', RUN_CHANGED);
     return c.html(<Steps v={v} />, opts.status ?? 200);
   }
-  return c.html(<RunPage chrome={ch} v={v} events={engine.store.events.forRun(state.key)} />, opts.status ?? 200);
+  return c.html(<RunPage chrome={chrome(c, engine, wf.id)} v={v} events={engine.store.events.forRun(state.key)} />, opts.status ?? 200);
 }
 
 /**

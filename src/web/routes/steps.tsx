@@ -3,11 +3,12 @@ import type { Engine } from '../../engine/engine.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { RunState } from '../../engine/run-state.ts';
 import type { Workflow } from '../../engine/workflow.ts';
-import type { FormBody } from '../../widgets/widget.ts';
 import { stepEvents } from '../sse.tsx';
 import { CardsFragment } from '../views/run-page.tsx';
 import { stepDomId, urls } from '../views/urls.ts';
-import { chrome, isHx, loadRun, noStore, RUN_CHANGED, settleWithin } from './common.ts';
+import { csrfToken } from '../security/index.ts';
+import { isHx, loadRun, noStore, RUN_CHANGED, settleWithin } from './common.ts';
+import { formBody } from './form-body.ts';
 import { guarded, respondRun } from './respond.tsx';
 import { cardsFrom, firstOpen, type FormOverride } from './run-model.ts';
 
@@ -21,8 +22,7 @@ export function stepRoutes(engine: Engine): Hono {
 
   /** The step's card and what follows it, in place of the card (or the whole run if the step is gone from view). */
   const respondCards = (c: Context, wf: Workflow, state: RunState, stepId: string, override?: FormOverride, status: 200 | 422 = 200) => {
-    const csrf = chrome(c, engine, wf.id).csrf;
-    const v = cardsFrom(engine, wf, state, stepId, csrf, override);
+    const v = cardsFrom(engine, wf, state, stepId, csrfToken(c), override);
     if (!v) return respondRun(c, engine, wf.id, state.key);
     noStore(c);
     c.header('HX-Trigger', RUN_CHANGED);
@@ -50,15 +50,18 @@ export function stepRoutes(engine: Engine): Hono {
     return guarded(c, engine, wfId, key, async () => {
       const { wf } = loadRun(engine, wfId, key);
       const step = engine.step(wf, stepId);
-      const body = (await c.req.parseBody({ all: true })) as FormBody;
+      const body = await formBody(c);
       const raw: Record<string, unknown> = {};
       for (const [name, w] of Object.entries(step.fields)) {
         const v = w.fromForm(body, name);
         if (v !== undefined) raw[name] = v;
       }
+      let after: RunState;
       try {
         const { state, completion } = await engine.submit(key, stepId, raw);
-        if (state.steps[stepId]?.status === 'running') await settleWithin(completion, QUICK_STEP_MS);
+        after = state;
+        // A quick step's own outcome is the state to show; one still working is re-read when it is shown.
+        if (state.steps[stepId]?.status === 'running') after = (await settleWithin(completion, QUICK_STEP_MS)) ?? engine.get(key);
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'invalid_input') throw e;
         // Show the form again with what was entered (files cannot be sent back) and a message per field.
@@ -68,7 +71,7 @@ export function stepRoutes(engine: Engine): Hono {
         return respondCards(c, wf, engine.get(key), stepId, override, 422);
       }
       if (!isHx(c)) return backToRun(c, wf, key);
-      return respondCards(c, wf, engine.get(key), stepId);
+      return respondCards(c, wf, after, stepId);
     });
   });
 
@@ -92,7 +95,7 @@ export function stepRoutes(engine: Engine): Hono {
       else notice = 'The step had already finished.';
       if (!isHx(c)) return backToRun(c, wf, key);
       const after = engine.get(key);
-      const v = cardsFrom(engine, wf, after, stepId, chrome(c, engine, wf.id).csrf);
+      const v = cardsFrom(engine, wf, after, stepId, csrfToken(c));
       if (v && notice && v.cards[0]) v.cards[0].notice = notice;
       if (!v) return respondRun(c, engine, wf.id, key);
       noStore(c);

@@ -37,6 +37,17 @@ export function setSecurityHeaders(h: Headers): void {
 }
 
 /**
+ * True if `h` already carries every security header with its value (a route's own CSP counts):
+ * then the response can go out as it is, without `secureResponse`'s rebuild.
+ */
+export function hasSecurityHeaders(h: Headers): boolean {
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
+    if (k === 'Content-Security-Policy' ? !h.has(k) : h.get(k) !== v) return false;
+  }
+  return true;
+}
+
+/**
  * Replaces the response the app produced (`c.res`) with one that carries the security headers.
  *
  * It builds a new Response rather than editing `c.res.headers` in place: @hono/node-server's

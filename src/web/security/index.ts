@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { isAuthorized, locationWithoutToken, sessionCookie, TOKEN_PARAM, UNAUTHORIZED_PAGE } from './access-token.ts';
 import { safeEqual } from './constant-time.ts';
 import { deriveCsrfToken, hasValidCsrfToken } from './csrf.ts';
-import { SECURITY_HEADERS, secureResponse } from './headers.ts';
+import { hasSecurityHeaders, SECURITY_HEADERS, secureResponse } from './headers.ts';
 import { hostHeaderOf, isAllowedHost, localPortOf } from './host-check.ts';
 import { crossOriginReason, isSafeMethod } from './origin-check.ts';
 
@@ -41,6 +41,11 @@ export function security(opts: SecurityOptions): MiddlewareHandler {
 
   return async (c, next) => {
     c.set('railbookCsrfToken', csrf);
+    // Set up front: every response the app builds with c.html/c.json/c.body/c.redirect/c.newResponse
+    // starts out with them (a route may still set a stricter CSP of its own), so it need not be
+    // rebuilt below. A rebuild turns the body into a stream that node then reads back chunk by
+    // chunk: that cost more than a step's whole SQLite transaction (docs/PERFORMANCE.md).
+    for (const k in SECURITY_HEADERS) c.header(k, SECURITY_HEADERS[k]);
     const refusal = await check(c);
     if (refusal) return refusal;
     try {
@@ -52,7 +57,8 @@ export function security(opts: SecurityOptions): MiddlewareHandler {
       c.res = c.text('Internal Server Error\n', 500, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' });
       return;
     }
-    secureResponse(c);
+    // A Response made by hand (`new Response(…)`, an HTTPException's) lacks them: rebuild it.
+    if (!hasSecurityHeaders(c.res.headers)) secureResponse(c);
   };
 
   async function check(c: Context): Promise<Response | undefined> {

@@ -1,30 +1,61 @@
 import type { Child } from 'hono/jsx';
 import type { RunState } from '../../engine/run-state.ts';
-import type { Workflow } from '../../engine/workflow.ts';
+import type { AnyStep, Workflow } from '../../engine/workflow.ts';
+import { isArtifactRef } from '../../store/artifact-ref.ts';
 import type { RunEvent } from '../../store/event-log.ts';
 import { formatTime } from './format.ts';
 import { runStatus } from './run-status.ts';
 import { urls } from './urls.ts';
+import { When } from './when.tsx';
 
-const WORDS: Record<string, string> = {
-  created: 'Run created',
-  submitted: 'Submitted',
-  started: 'Started',
-  completed: 'Completed',
-  reverted: 'Reverted to',
-  finalized: 'Finalized',
-  unfinalized: 'Unfinalized',
-  failed: 'Failed',
-  cancelled: 'Stopped',
-  interrupted: 'Interrupted',
-};
+/** What happened, in words; a submit reads "Done" for a step that only records its input, "Started" for one with work to do. */
+function verb(e: RunEvent, step: AnyStep | undefined): string {
+  switch (e.type) {
+    case 'created': return 'Run created';
+    case 'submitted': return step && !step.run ? 'Done' : 'Started';
+    case 'started': return 'Started';
+    case 'completed': return 'Finished';
+    case 'reverted': return 'Reverted to';
+    case 'finalized': return 'Finalized: the run is locked';
+    case 'unfinalized': return 'Unfinalized: the run can change again';
+    case 'failed': return 'Failed';
+    case 'cancelled': return 'Stopped';
+    case 'interrupted': return 'Interrupted';
+    default: return e.type;
+  }
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** One value as a few words: text on one line, lists joined, files by name. */
+function brief(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'string') return clip(v.replace(/\s+/g, ' ').trim(), 60);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (isArtifactRef(v)) return v.name;
+  if (Array.isArray(v)) return v.length === 0 ? '—' : clip(v.map(brief).join(', '), 60);
+  try {
+    return clip(JSON.stringify(v) ?? String(v), 60);
+  } catch {
+    return '…';
+  }
+}
+
+/** "Your name: Ada · Greeting: Hello": what was entered, by the fields' labels. */
+function inputSummary(step: AnyStep | undefined, input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const parts = Object.entries(input).map(([k, v]) => `${step?.fields[k]?.label ?? k}: ${brief(v)}`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
 
 /**
- * The right pane of a run: a summary and the run's events, newest first. It reloads itself when
- * a response says the run changed (`HX-Trigger: run-changed`).
+ * The right pane of a run: a summary and the run's events, newest first, each in words: what
+ * happened, to which step, with what input or error. It reloads itself when a response says the
+ * run changed (`HX-Trigger: run-changed`).
  */
 export function History({ wf, state, events }: { wf: Workflow; state: RunState; events: RunEvent[] }): Child {
-  const titles = new Map(wf.steps.map((s, i) => [s.id, `${i + 1}. ${s.title}`]));
+  const steps = new Map(wf.steps.map((s, i) => [s.id, { step: s, title: `${i + 1}. ${s.title}` }]));
   const st = runStatus(state, wf);
   return (
     <section
@@ -56,16 +87,21 @@ export function History({ wf, state, events }: { wf: Workflow; state: RunState; 
         <p class="muted">Nothing yet.</p>
       ) : (
         <ol class="events" reversed>
-          {events.map((e) => (
-            <li class={`event event-${e.type}`}>
-              <span class="event-what">
-                {WORDS[e.type] ?? e.type}
-                {e.step ? <> <span class="event-step">{titles.get(e.step) ?? e.step}</span></> : null}
-              </span>
-              <time datetime={e.at}>{formatTime(e.at)}</time>
-              {typeof e.detail?.error === 'string' ? <small class="event-error">{e.detail.error}</small> : null}
-            </li>
-          ))}
+          {events.map((e) => {
+            const s = e.step ? steps.get(e.step) : undefined;
+            const input = e.type === 'submitted' ? inputSummary(s?.step, e.detail?.input) : undefined;
+            const error = typeof e.detail?.error === 'string' ? e.detail.error : undefined;
+            return (
+              // A step that only records its input is done once submitted: coloured as done.
+              <li class={`event event-${e.type}${e.type === 'submitted' && s && !s.step.run ? ' event-done' : ''}`}>
+                <span class="event-what">{verb(e, s?.step)}</span>
+                <When iso={e.at} />
+                {e.step ? <span class="event-step">{s?.title ?? e.step}</span> : null}
+                {input ? <small class="event-detail" title={input.length > 120 ? input : undefined}>{clip(input, 120)}</small> : null}
+                {error ? <small class="event-error">{error}</small> : null}
+              </li>
+            );
+          })}
         </ol>
       )}
     </section>

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { Workflow } from '../../engine/workflow.ts';
+import { sentence } from './format.ts';
 import { Csrf, Layout, type Chrome } from './layout.tsx';
 import { Markdown } from './markdown.tsx';
 import { RunsTable, type RunRow } from './runs-table.tsx';
@@ -47,7 +48,7 @@ export function LandingPage({ chrome, v }: { chrome: Chrome; v: LandingView }): 
             />
             <button type="submit" name="action" value="open">Open</button>
           </fieldset>
-          {v.error ? <small id="run-key-error" class="field-error" role="alert">{v.error}</small> : null}
+          {v.error ? <small id="run-key-error" class="field-error" role="alert">{sentence(v.error)}</small> : null}
           <small id="run-key-help">
             Keep the suggested key for a new run, or type an existing key to resume it. Keys use letters, digits, ".", "_" and "-".
           </small>

@@ -47,6 +47,7 @@ export function Layout(props: { chrome: Chrome; title: string; children?: Child;
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl('pico.min.css')} />
+          <link rel="stylesheet" href={assetUrl('highlight.css')} />
           <link rel="stylesheet" href={assetUrl('app.css')} />
           <script src={assetUrl('htmx.min.js')} defer></script>
           <script src={assetUrl('htmx-sse.js')} defer></script>
@@ -98,7 +99,8 @@ function Header({ chrome }: { chrome: Chrome }): Child {
           <li>
             <details class="dropdown profile-menu">
               <summary>
-                Profile: <strong>{chrome.profile}</strong>
+                <span class="summary-label">Profile: </span>
+                <strong>{chrome.profile}</strong>
               </summary>
               <ul class="menu-end">
                 {chrome.profiles.map((p) => (

@@ -12,20 +12,27 @@ export function ProfilesPage({ chrome, error, message }: { chrome: Chrome; error
       <div class="profile-grid">
         <article aria-labelledby="switch-title">
           <h2 id="switch-title">Switch</h2>
-          <form method="post" action="/profiles/switch">
-            <Csrf token={chrome.csrf} />
-            <input type="hidden" name="back" value="/profiles" />
-            <fieldset>
-              <legend>Current profile</legend>
-              {chrome.profiles.map((p, i) => (
-                <label for={`profile-${i}`}>
-                  <input type="radio" id={`profile-${i}`} name="name" value={p} checked={p === chrome.profile} />
-                  {p}
-                </label>
-              ))}
-            </fieldset>
-            <button type="submit">Switch profile</button>
-          </form>
+          {chrome.profiles.length < 2 ? (
+            <p>
+              <strong>{chrome.profile}</strong> is the only profile so far. Create another one to keep the runs of a client or
+              project apart; then switch here or from the menu at the top.
+            </p>
+          ) : (
+            <form method="post" action="/profiles/switch">
+              <Csrf token={chrome.csrf} />
+              <input type="hidden" name="back" value="/profiles" />
+              <fieldset>
+                <legend>Current profile</legend>
+                {chrome.profiles.map((p, i) => (
+                  <label for={`profile-${i}`}>
+                    <input type="radio" id={`profile-${i}`} name="name" value={p} checked={p === chrome.profile} />
+                    {p}
+                  </label>
+                ))}
+              </fieldset>
+              <button type="submit">Switch profile</button>
+            </form>
+          )}
         </article>
         <article aria-labelledby="create-title">
           <h2 id="create-title">Create</h2>

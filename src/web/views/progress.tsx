@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { Progress } from '../../engine/workflow.ts';
+import { formatCount } from './format.ts';
 
 /** A long step's progress: a bar (indeterminate until the total is known) and what it is doing. */
 export function ProgressView({ progress, label }: { progress: Progress | undefined; label: string }): Child {
@@ -7,7 +8,7 @@ export function ProgressView({ progress, label }: { progress: Progress | undefin
   const total = p.total !== undefined && p.total > 0 ? p.total : undefined;
   const done = Math.max(0, total !== undefined ? Math.min(p.done, total) : p.done);
   const pct = total !== undefined ? Math.floor((done / total) * 100) : undefined;
-  const count = total !== undefined ? `${done} of ${total} (${pct}%)` : done > 0 ? `${done} done` : 'starting…';
+  const count = total !== undefined ? `${formatCount(done)} of ${formatCount(total)} (${pct}%)` : done > 0 ? `${formatCount(done)} done` : 'starting…';
   return (
     <div class="progress-view">
       {total !== undefined ? (

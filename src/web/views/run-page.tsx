@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { RunState } from '../../engine/run-state.ts';
 import type { Workflow } from '../../engine/workflow.ts';
 import type { RunEvent } from '../../store/event-log.ts';
+import { sentence } from './format.ts';
 import { History } from './history.tsx';
 import { Layout, type Chrome } from './layout.tsx';
 import { FinishCard, StepCard, type CardModel } from './step-card.tsx';
@@ -23,7 +24,7 @@ export interface RunView {
 export function Steps({ v }: { v: RunView }): Child {
   return (
     <div id="steps" class="steps">
-      {v.notice ? <p class="notice" role="alert">{v.notice}</p> : null}
+      {v.notice ? <p class="notice" role="alert">{sentence(v.notice)}</p> : null}
       <CardsFragment v={v} />
     </div>
   );

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
-import { formatTime } from './format.ts';
 import type { RunStatus } from './run-status.ts';
 import { urls } from './urls.ts';
+import { When } from './when.tsx';
 
 export interface RunRow {
   key: string;
@@ -22,9 +22,9 @@ export function RunsTable({ rows, showWorkflow, caption }: { rows: RunRow[]; sho
         <thead>
           <tr>
             <th scope="col">Run</th>
-            {showWorkflow ? <th scope="col">Workflow</th> : null}
+            {showWorkflow ? <th scope="col" class="col-workflow">Workflow</th> : null}
             <th scope="col">Status</th>
-            <th scope="col">Profile</th>
+            <th scope="col" class="col-profile">Profile</th>
             <th scope="col">Last change</th>
           </tr>
         </thead>
@@ -34,13 +34,16 @@ export function RunsTable({ rows, showWorkflow, caption }: { rows: RunRow[]; sho
               <th scope="row">
                 <a href={urls.run(r.workflow, r.key)}><code>{r.key}</code></a>
               </th>
-              {showWorkflow ? <td>{r.workflowTitle}</td> : null}
+              {showWorkflow ? <td class="col-workflow">{r.workflowTitle}</td> : null}
               <td>
-                <span class={`badge badge-${r.status.kind}`}>{r.status.label}</span>
+                <span class={`badge badge-${r.status.kind}`}>
+                  <span class="label-long">{r.status.label}</span>
+                  <span class="label-short">{r.status.short}</span>
+                </span>
               </td>
-              <td>{r.profile}</td>
+              <td class="col-profile">{r.profile}</td>
               <td>
-                <time datetime={r.updated}>{formatTime(r.updated)}</time>
+                <When iso={r.updated} />
               </td>
             </tr>
           ))}

@@ -7,6 +7,7 @@ import { Csrf } from './layout.tsx';
 import { Markdown } from './markdown.tsx';
 import { ProgressView } from './progress.tsx';
 import { stepDomId, urls } from './urls.ts';
+import { When } from './when.tsx';
 
 /** Everything one step's card shows; built from the run state by the routes. */
 export interface CardModel {
@@ -75,7 +76,7 @@ function DoneBody({ m }: { m: CardModel }): Child {
       <div class="step-output">{renderOutput(m)}</div>
       <footer class="step-footer">
         <small class="step-meta">
-          {m.finishedAt ? <>Done <time datetime={m.finishedAt}>{formatTime(m.finishedAt)}</time></> : 'Done'}
+          {m.finishedAt ? <>Done <When iso={m.finishedAt} phrase /></> : 'Done'}
           {m.step.run && m.startedAt && m.finishedAt ? ` · took ${formatDuration(m.startedAt, m.finishedAt)}` : ''}
         </small>
         {m.finalized ? null : (
@@ -93,10 +94,23 @@ function DoneBody({ m }: { m: CardModel }): Child {
 
 function renderOutput(m: CardModel): Child {
   try {
-    return m.step.render ? m.step.render(m.output, m.renderCtx) : keyValues(m.output, { artifactUrl: m.renderCtx.artifactUrl });
+    return m.step.render ? m.step.render(m.output, m.renderCtx) : keyValues(labelled(m), { artifactUrl: m.renderCtx.artifactUrl });
   } catch (e) {
     return <p class="step-error">This step's output could not be shown: {e instanceof Error ? e.message : String(e)}</p>;
   }
+}
+
+/**
+ * A step without work records its input as its output: show it under the fields' labels ("Project
+ * title"), as the form asked for it, rather than under the field names ("title").
+ */
+function labelled(m: CardModel): unknown {
+  const out = m.output;
+  if (m.step.run || typeof out !== 'object' || out === null || Array.isArray(out)) return out;
+  const entries = Object.entries(out);
+  const labels = entries.map(([k]) => m.step.fields[k]?.label ?? k);
+  if (new Set(labels).size !== labels.length) return out;
+  return Object.fromEntries(entries.map(([, v], i) => [labels[i]!, v]));
 }
 
 function RunningBody({ m }: { m: CardModel }): Child {
@@ -108,7 +122,7 @@ function RunningBody({ m }: { m: CardModel }): Child {
       </div>
       <footer class="step-footer">
         <small class="step-meta">
-          {m.startedAt ? <>Started <time datetime={m.startedAt}>{formatTime(m.startedAt)}</time>. It keeps running if you close this page.</> : null}
+          {m.startedAt ? <>Started <When iso={m.startedAt} phrase />. It keeps running if you close this page.</> : null}
         </small>
         <form method="post" action={stop} hx-post={stop} hx-target={`#${stepDomId(m.step.id)}`} hx-swap="outerHTML" class="inline-form">
           <Csrf token={m.csrf} />
@@ -135,7 +149,7 @@ function FormBody({ m }: { m: CardModel }): Child {
     <>
       <Markdown source={m.step.docs} />
       {failure ? (
-        <div class="step-error" role="alert">
+        <div class={m.status === 'cancelled' ? 'step-error step-stopped' : 'step-error'} role="alert">
           <strong>{failure}:</strong> {m.error ?? 'no reason was given'}.{' '}
           {m.status === 'cancelled' ? 'You can run it again.' : 'Check the values below and try again.'}
         </div>
