@@ -70,7 +70,7 @@ export default workflow({
     id: 'upload',
     title: 'File upload',
     docs: 'The file is stored in this run’s artifacts folder, with its SHA-256.',
-    fields: { file: fileUpload({ label: 'A file to hash', maxBytes: 500_000_000 }) },
+    fields: { file: fileUpload({ label: 'A file to hash' }) },
     render: (out, ctx) => keyValues(out, { artifactUrl: ctx.artifactUrl }),
   })
 
@@ -126,7 +126,8 @@ export default workflow({
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+    const onAbort = () => { clearTimeout(t); reject(signal.reason); };
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -10,6 +10,7 @@ import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
 import { profileRoutes } from './routes/profiles.tsx';
 import { runRoutes } from './routes/runs.tsx';
 import { stepRoutes } from './routes/steps.tsx';
+import { requestSizeLimit } from './body-limit.ts';
 import { security } from './security/index.ts';
 import { sentence } from './views/format.ts';
 import { MessagePage } from './views/message-page.tsx';
@@ -23,6 +24,8 @@ export interface AppOptions {
 export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   const app = new Hono();
   const csrfSecret = engine.store.settings.getOrInit('csrf_secret', () => randomBytes(32).toString('hex'));
+  // First: nothing below may read a body larger than any form needs.
+  app.use('*', requestSizeLimit(engine.registry));
   app.use('*', security({ accessToken: opts.accessToken, csrfSecret }));
 
   app.route('/assets', assetsRoute());

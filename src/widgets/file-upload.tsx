@@ -66,6 +66,7 @@ export function fileUpload(o: FileUploadOptions): InputWidget<ArtifactRef> {
     initial: o.initial,
     schema,
     keepWhenEmpty: true,
+    maxBytes,
     // Job files and the API name a local path, not an artifact reference.
     jsonSchema: () => ({
       anyOf: [

@@ -50,6 +50,8 @@ export interface InputWidget<T = unknown> {
    * state on the server, never from the client.
    */
   readonly keepWhenEmpty?: boolean;
+  /** The most bytes a form may send for this field (file uploads); the server refuses larger requests. */
+  readonly maxBytes?: number;
   /** JSON Schema of the value a job file or API caller gives (defaults to the zod schema's). */
   jsonSchema?(): Record<string, unknown>;
   render(props: FieldRenderProps<T>): Child;
