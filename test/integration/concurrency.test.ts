@@ -140,6 +140,25 @@ describe('two tabs on two runs, one server', () => {
     });
   });
 
+  test('two tabs showing the same suggested key each get their own new run when they press Open', async () => {
+    const [a, b] = [await Tab.open(base), await Tab.open(base)];
+    const shown = async () => {
+      const page = await (await fetch(`${base}/wf/hello`)).text();
+      return /name="suggested" value="([^"]+)"/.exec(page)![1]!;
+    };
+    const [sa, sb] = [await shown(), await shown()];
+    assert.equal(sa, sb, 'both landing pages suggest the same next key');
+    const ra = await a.post('/wf/hello/runs', { key: sa, suggested: sa, action: 'open' });
+    const rb = await b.post('/wf/hello/runs', { key: sb, suggested: sb, action: 'open' });
+    assert.equal(ra.status, 303);
+    assert.equal(rb.status, 303);
+    assert.notEqual(ra.location, rb.location, 'the second tab got a run of its own');
+    assert.equal(engine.store.events.forRun(sa).filter((e) => e.type === 'created').length, 1);
+    // Typing an existing key on purpose still resumes it.
+    const again = await b.post('/wf/hello/runs', { key: sa, suggested: 'default-hello-999', action: 'open' });
+    assert.equal(again.location, ra.location);
+  });
+
   test('switching the profile in one tab does not move another tab\'s run', async () => {
     const [a, b] = [await Tab.open(base), await Tab.open(base)];
     const ka = await a.newRun('hello');

@@ -25,11 +25,12 @@ export function runRoutes(engine: Engine): Hono {
     const wf = engine.workflow(wfId);
     const ch = chrome(c, engine, wf.id);
     const keys = engine.store.runs.list({ workflow: wf.id, limit: 500 }).map((r) => r.key);
+    const next = engine.nextKey(wf.id);
     noStore(c);
     return c.html(
       <LandingPage
         chrome={ch}
-        v={{ wf, key: opts.key ?? engine.nextKey(wf.id), keys, runs: runRows(engine, { workflow: wf.id, limit: RECENT }), csrf: ch.csrf, error: opts.error }}
+        v={{ wf, key: opts.key ?? next, suggested: next, keys, runs: runRows(engine, { workflow: wf.id, limit: RECENT }), csrf: ch.csrf, error: opts.error }}
       />,
       opts.status ?? 200,
     );
@@ -44,7 +45,9 @@ export function runRoutes(engine: Engine): Hono {
     engine.workflow(wfId);
     const body = await c.req.parseBody();
     const typed = typeof body.key === 'string' ? body.key : '';
-    const key = body.action === 'new' ? undefined : typed;
+    let key = body.action === 'new' ? undefined : typed;
+    // The suggested new key, taken meanwhile (by another tab): still a new run, not someone else's.
+    if (key !== undefined && key.trim() === body.suggested && engine.store.runs.exists(key.trim())) key = undefined;
     try {
       const { state } = engine.open(wfId, { key });
       return c.redirect(urls.run(wfId, state.key), 303);

@@ -10,6 +10,8 @@ export interface LandingView {
   wf: Workflow;
   /** What the key box shows: the next free key, or what the person typed. */
   key: string;
+  /** The next free key when the page was made: opening it means "a new run", even if another tab took it since. */
+  suggested: string;
   /** Existing keys, offered as suggestions to resume. */
   keys: string[];
   runs: RunRow[];
@@ -33,6 +35,7 @@ export function LandingPage({ chrome, v }: { chrome: Chrome; v: LandingView }): 
         <h2 id="open-run-title">Start or resume a run</h2>
         <form method="post" action={urls.runs(v.wf.id)} class="open-run-form">
           <Csrf token={v.csrf} />
+          <input type="hidden" name="suggested" value={v.suggested} />
           <label for="run-key">Run key</label>
           <fieldset role="group">
             <input
