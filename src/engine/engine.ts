@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
-import { processAlive } from '../store/executions.ts';
+import { ownerAlive } from '../store/executions.ts';
 import { now } from './clock.ts';
 import { EngineError } from './errors.ts';
 import type { Registry } from './registry.ts';
@@ -144,9 +144,10 @@ export class Engine {
     const stored: string[] = [];
     let input: Record<string, unknown>;
     let state: RunState;
+    const execId = randomUUID();
     try {
       input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir, stored));
-      state = this.accept(key, wf, step, input);
+      state = this.accept(key, wf, step, input, execId);
     } catch (e) {
       // Refused after all (bad input, or the run changed meanwhile): files stored for it are
       // nobody's — unless a concurrent submit of the same content has just claimed the same file.
@@ -159,13 +160,15 @@ export class Engine {
       }
       throw e;
     }
+    // Register the execution before announcing the change: a listener that reads the run at once
+    // must find the step running here, not take it for an orphan of a dead process.
+    const completion = step.run ? this.executor.execute(state, step, input, this.outputsBefore(state, wf, stepId), execId) : Promise.resolve(state);
     this.bus.emit('change', key);
-    if (!step.run) return { state, completion: Promise.resolve(state) };
-    return { state, completion: this.executor.execute(state, step, input, this.outputsBefore(state, wf, stepId)) };
+    return { state, completion };
   }
 
   /** Records an accepted input, re-checking the rules inside the write lock. */
-  private accept(key: string, wf: Workflow, step: AnyStep, input: Record<string, unknown>): RunState {
+  private accept(key: string, wf: Workflow, step: AnyStep, input: Record<string, unknown>, execId: string): RunState {
     const stepId = step.id;
     return this.store.tx(() => {
       const st = this.reap(this.store.runs.get(key)!);
@@ -177,7 +180,7 @@ export class Engine {
       st.updated = t;
       this.store.runs.update(st);
       this.store.events.append(key, t, 'submitted', stepId, { input });
-      if (step.run) this.store.executions.claim(key, stepId, this.owner, t);
+      if (step.run) this.store.executions.claim(key, stepId, this.owner, t, execId);
       return st;
     });
   }
@@ -194,6 +197,9 @@ export class Engine {
       if (firstOpen >= 0 && idx > firstOpen) {
         throw new EngineError('out_of_order', `cannot revert to "${stepId}": step "${wf.steps[firstOpen]!.id}" before it is not done yet`);
       }
+      // Reverting to the step that already asks for input changes nothing: no event, no update.
+      const target = st.steps[stepId]?.status ?? 'pending';
+      if (target !== 'done' && target !== 'running') return st;
       const t = now();
       wf.steps.forEach((s, i) => {
         if (i < idx) return;
@@ -342,7 +348,7 @@ export class Engine {
       if (s.status !== 'running') continue;
       const ex = this.store.executions.get(st.key, stepId);
       const mine = ex?.owner === this.owner;
-      const alive = ex !== undefined && (mine ? this.executor.isRunning(st.key, stepId) : ex.pid !== process.pid && processAlive(ex.pid));
+      const alive = ex !== undefined && (mine ? this.executor.isRunning(st.key, stepId) : ex.pid !== process.pid && ownerAlive(ex));
       if (alive) continue;
       const t = now();
       st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: 'the process running this step stopped before it finished' };

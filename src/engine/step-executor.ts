@@ -10,6 +10,8 @@ export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
 const PROGRESS_WRITE_INTERVAL_MS = 500;
 
 interface ActiveStep {
+  /** The id of this execution's row in `executions`: only the row's owner records an outcome. */
+  execId: string;
   controller: AbortController;
   startedAt: string;
   progress: Progress;
@@ -53,11 +55,11 @@ export class StepExecutor {
   }
 
   /** Starts `step.run`; the promise resolves with the state once the outcome is recorded. Never rejects. */
-  execute(state: RunState, step: AnyStep, input: Record<string, unknown>, outputs: Record<string, unknown>): Promise<RunState> {
+  execute(state: RunState, step: AnyStep, input: Record<string, unknown>, outputs: Record<string, unknown>, execId: string): Promise<RunState> {
     const key = state.key;
     const id = activeId(key, step.id);
     const startedAt = state.steps[step.id]!.startedAt!;
-    const active: ActiveStep = { controller: new AbortController(), startedAt, progress: { done: 0 }, lastWrite: 0 };
+    const active: ActiveStep = { execId, controller: new AbortController(), startedAt, progress: { done: 0 }, lastWrite: 0 };
     this.active.set(id, active);
     const artifacts = this.store.artifacts;
     const run = step.run!;
@@ -83,7 +85,7 @@ export class StepExecutor {
         outcome = { status: aborted ? 'cancelled' : 'failed', output: null, error: aborted ? 'cancelled by request' : errorMessage(e) };
       }
       try {
-        return this.record(key, step.id, startedAt, outcome);
+        return this.record(key, step.id, execId, outcome);
       } catch {
         // Only reachable if the database went away (shutdown); the next start reaps the step.
         return state;
@@ -94,15 +96,17 @@ export class StepExecutor {
     })();
   }
 
-  private record(key: string, stepId: string, startedAt: string, outcome: Outcome): RunState {
+  private record(key: string, stepId: string, execId: string, outcome: Outcome): RunState {
     let changed = false;
     const st = this.store.tx(() => {
       const st = this.store.runs.get(key)!;
       const s = st.steps[stepId];
       const ex = this.store.executions.get(key, stepId);
-      if (ex?.owner === this.owner && ex.started === startedAt) this.store.executions.release(key, stepId);
-      // Cancelled, reverted or re-run meanwhile: this result belongs to no one any more.
-      if (!s || s.status !== 'running' || s.startedAt !== startedAt) return st;
+      const ours = ex?.id === execId;
+      if (ours) this.store.executions.release(key, stepId);
+      // Cancelled, reverted or re-run meanwhile (the row is gone or another execution's): this
+      // result belongs to no one any more.
+      if (!ours || !s || s.status !== 'running') return st;
       const t = now();
       const next: StepState = { ...s, status: outcome.status, output: outcome.output, finishedAt: t };
       delete next.error;

@@ -1,12 +1,17 @@
 import type { Statement } from 'better-sqlite3';
 import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
+import { processIdentity } from './process-identity.ts';
 
 export interface Execution {
   run: string;
   step: string;
+  /** Unique per execution: a late result is recorded only by the execution that still owns the row. */
+  id: string;
   pid: number;
   owner: string;
+  /** The owner process's identity beyond its pid (see process-identity.ts), if known. */
+  proc: string | null;
   started: string;
   progress: string | null;
 }
@@ -23,9 +28,9 @@ export class Executions {
     this.sql = statementCache(db);
   }
 
-  claim(run: string, step: string, owner: string, started: string): void {
-    this.sql('INSERT OR REPLACE INTO executions (run, step, pid, owner, started, progress) VALUES (?, ?, ?, ?, ?, NULL)')
-      .run(run, step, process.pid, owner, started);
+  claim(run: string, step: string, owner: string, started: string, id: string): void {
+    this.sql('INSERT OR REPLACE INTO executions (run, step, id, pid, owner, proc, started, progress) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
+      .run(run, step, id, process.pid, owner, ownIdentity(), started);
   }
 
   release(run: string, step: string): void {
@@ -45,6 +50,14 @@ export class Executions {
   }
 }
 
+/** Whether the process that claimed an execution is still alive: same pid *and* same identity where that is known. */
+export function ownerAlive(ex: Pick<Execution, 'pid' | 'proc'>): boolean {
+  if (!processAlive(ex.pid)) return false;
+  if (!ex.proc) return true;
+  const now = processIdentity(ex.pid);
+  return now === undefined || now === ex.proc;
+}
+
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -53,4 +66,10 @@ export function processAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else — still alive.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+let own: string | null | undefined;
+function ownIdentity(): string | null {
+  if (own === undefined) own = processIdentity(process.pid) ?? null;
+  return own;
 }

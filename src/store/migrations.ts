@@ -46,4 +46,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run, step)
   );
   `,
+  // 2: an id per execution (a timestamp is not unique: cancel and re-run can share a millisecond),
+  //    and the owner process's identity beyond its pid (pids are reused after a reboot).
+  `
+  ALTER TABLE executions ADD COLUMN id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE executions ADD COLUMN proc TEXT;
+  `,
 ];

@@ -7,6 +7,11 @@ import type { Child } from 'hono/jsx';
 
 /** Beyond this, highlighting costs more than it helps; the code is shown plain. */
 export const HIGHLIGHT_MAX_CHARS = 200_000;
+/**
+ * Guessing the language tries every grammar and grows faster than the text (10 kB: 2.4 s,
+ * blocking the server). Only short code is guessed; longer code without a language is plain.
+ */
+export const AUTO_DETECT_MAX_CHARS = 2_000;
 
 export interface HighlightResult {
   /** Escaped HTML (highlight.js escapes the code and adds only its own spans). */
@@ -22,6 +27,7 @@ export function highlightCode(code: string, language?: string): HighlightResult 
   if (lang && hljs.getLanguage(lang)) {
     return { html: hljs.highlight(code, { language: lang, ignoreIllegals: true }).value, language: lang };
   }
+  if (code.length > AUTO_DETECT_MAX_CHARS) return { html: escapeText(code), language: undefined };
   const auto = hljs.highlightAuto(code);
   return { html: auto.value, language: auto.language };
 }

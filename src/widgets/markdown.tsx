@@ -58,9 +58,37 @@ const md = new Marked({
   },
 });
 
+/**
+ * Longest paragraph rendered as markdown. marked's emphasis handling is quadratic within one
+ * paragraph ("_a_a_a…": 40 kB took 1.5 s, blocking every other request); real prose has short
+ * paragraphs (150 kB of it renders in ~50 ms). A longer one shows the text as it is.
+ */
+export const MARKDOWN_BLOCK_MAX_CHARS = 5_000;
+const CACHE_SIZE = 200;
+const cache = new Map<string, string>();
+
 /** Markdown to HTML that is safe to insert: raw HTML escaped, dangerous links dropped. */
 export function markdownToSafeHtml(source: string): string {
-  return md.parse(source, { async: false });
+  const hit = cache.get(source);
+  if (hit !== undefined) return hit;
+  let html: string;
+  if (source.split(/\n[ \t]*\n/).some((block) => block.length > MARKDOWN_BLOCK_MAX_CHARS)) html = plainText(source);
+  else {
+    try {
+      html = md.parse(source, { async: false });
+    } catch {
+      // Pathological nesting ("> > > …") overflows marked's recursion: show the text instead.
+      html = plainText(source);
+    }
+  }
+  // Outputs re-render on every view of a run: remember the last few (least recently used goes).
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(source, html);
+  return html;
+}
+
+function plainText(source: string): string {
+  return `<pre class="plain-text">${escapeHtml(source)}</pre>`;
 }
 
 /** Markdown as a block of the page. */

@@ -67,7 +67,11 @@ export function loadRun(engine: Engine, wfId: string, key: string): { wf: Workfl
 
 /** A redirect target from a form field: only a path on this site ("/…", never "//host"). */
 export function safeBack(v: unknown, fallback = '/'): string {
-  return typeof v === 'string' && v.startsWith('/') && !v.startsWith('//') && !v.includes('\\') ? v : fallback;
+  // Browsers drop tabs and newlines inside URLs ("/\t/evil.example" becomes "//evil.example"):
+  // refuse any control character, then require a path on this site.
+  if (typeof v !== 'string' || /[\u0000-\u001f\u007f\\]/.test(v) || !v.startsWith('/') || v.startsWith('//')) return fallback;
+  const u = new URL(v, 'http://railbook.invalid');
+  return u.origin === 'http://railbook.invalid' ? u.pathname + u.search + u.hash : fallback;
 }
 
 /** Waits for `p` at most `ms` milliseconds: its value if it settled by then, else undefined. */

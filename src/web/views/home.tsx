@@ -27,7 +27,7 @@ export function HomePage(props: { chrome: Chrome; workflows: Workflow[]; errors:
               </li>
             ))}
           </ul>
-          <small>Fix the file and restart Railbook; the other workflows work meanwhile.</small>
+          <small>Fix the file and save it: <code>railbook serve</code> reloads it. The other workflows work meanwhile.</small>
         </article>
       ) : null}
       {props.workflows.length === 0 ? (

@@ -1,0 +1,81 @@
+// Edge cases of the web app over real HTTP (real server on port 0, real SQLite in a temp folder):
+// open redirects through form fields, pathological markdown, reverts that change nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Engine } from '../../src/engine/engine.ts';
+import { startServer, type RunningServer } from '../../src/web/server.ts';
+import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+
+class Client {
+  csrf = '';
+  constructor(readonly base: string) {}
+  async get(path: string, headers: Record<string, string> = {}) {
+    const r = await fetch(this.base + path, { redirect: 'manual', headers });
+    const text = await r.text();
+    const m = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
+    if (m) this.csrf = m[1]!;
+    return { status: r.status, text, headers: r.headers };
+  }
+  async post(path: string, fields: Record<string, string> = {}, opts: { hx?: boolean } = {}) {
+    const headers: Record<string, string> = { Origin: this.base, 'Content-Type': 'application/x-www-form-urlencoded' };
+    if (opts.hx) Object.assign(headers, { 'HX-Request': 'true', 'X-CSRF-Token': this.csrf });
+    const body = new URLSearchParams({ ...fields, _csrf: this.csrf });
+    const r = await fetch(this.base + path, { method: 'POST', body, headers, redirect: 'manual' });
+    return { status: r.status, text: await r.text(), headers: r.headers };
+  }
+}
+
+describe('web app edge cases', () => {
+  const tmp = tempDir('railbook-review-web-');
+  let engine: Engine;
+  let server: RunningServer;
+  let close: () => void;
+  let c: Client;
+
+  before(async () => {
+    const t = await tempEngine(tmp.dir);
+    engine = t.engine;
+    close = t.close;
+    server = await startServer({ engine, port: 0 });
+    c = new Client(`http://127.0.0.1:${server.port}`);
+    await c.get('/');
+  });
+  after(async () => {
+    await server.close();
+    close();
+    tmp.cleanup();
+  });
+
+  test('the "back" field of the profile forms cannot redirect to another site (tab/newline inside "//")', async () => {
+    for (const back of ['/\t/evil.example/', '/\n/evil.example/', '/\r/evil.example/']) {
+      const r = await c.post('/profiles/switch', { name: 'default', back });
+      const loc = r.headers.get('location');
+      if (r.status !== 303 || loc === null) continue; // refused: fine
+      // What a browser does with the Location value (the WHATWG URL parser strips tab and newlines).
+      const target = new URL(loc, c.base);
+      assert.equal(target.origin, c.base, `redirected to ${target.href} (status ${r.status})`);
+    }
+  });
+
+  test('a 100 kB markdown note of one pathological paragraph is shown as plain text, and the run page still renders', async () => {
+    const open = await c.post('/wf/widgets/runs', { key: 'md-dos' });
+    assert.equal(open.status, 303);
+    await c.get('/wf/widgets/runs/md-dos');
+    assert.equal((await c.post('/wf/widgets/runs/md-dos/steps/title', { title: 'x' }, { hx: true })).status, 200);
+    const notes = '_a'.repeat(50_000); // exactly the textarea's limit
+    const r = await c.post('/wf/widgets/runs/md-dos/steps/notes', { notes }, { hx: true });
+    assert.equal(r.status, 200);
+    assert.match(r.text, /<pre class="plain-text">_a_a/);
+    const page = await c.get('/wf/widgets/runs/md-dos');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<pre class="plain-text">/);
+  });
+
+  test('reverting to a step that is not done yet changes nothing and logs no "reverted" event', async () => {
+    const { state } = engine.open('hello', { key: 'rev-noop' });
+    await c.get(`/wf/hello/runs/${state.key}`);
+    const r = await c.post(`/wf/hello/runs/${state.key}/steps/name/revert`, {}, { hx: true });
+    const types = engine.store.events.forRun(state.key).map((e) => e.type);
+    assert.deepEqual(types, ['created'], `events: ${types.join(', ')} (status ${r.status})`);
+  });
+});
