@@ -105,7 +105,8 @@ export class Engine {
   get(key: string): RunState {
     const state = this.store.runs.get(key);
     if (!state) throw new EngineError('not_found', `no run "${key}"`);
-    if (!Object.values(state.steps).some((s) => s.status === 'running')) return withAllSteps(state, this.registry.get(state.workflow));
+    // Reads stay lock-free; only a run with an orphaned step takes the write lock to mark it.
+    if (!Object.keys(state.steps).some((id) => this.orphaned(state, id))) return withAllSteps(state, this.registry.get(state.workflow));
     return withAllSteps(this.store.tx(() => this.reap(this.store.runs.get(key)!)), this.registry.get(state.workflow));
   }
 
@@ -210,6 +211,7 @@ export class Engine {
             throw new EngineError('running', `step "${s.id}" is running in another Railbook process (pid ${ex.pid}); stop it there first`);
           }
           this.executor.stop(key, s.id);
+          this.store.events.append(key, now(), 'cancelled', s.id, { reason: 'reverted' });
         }
         // The reverted step keeps its input so its form comes back as it was; later steps
         // keep theirs only if they asked to.
@@ -341,15 +343,21 @@ export class Engine {
     return state;
   }
 
+  /** A step that says it is running, but whose executing process is gone (or never registered it). */
+  private orphaned(st: RunState, stepId: string): boolean {
+    if (st.steps[stepId]?.status !== 'running') return false;
+    const ex = this.store.executions.get(st.key, stepId);
+    if (!ex) return true;
+    if (ex.owner === this.owner) return !this.executor.isRunning(st.key, stepId);
+    return ex.pid === process.pid || !ownerAlive(ex);
+  }
+
   /** Inside a transaction: running steps whose executor is gone become interrupted. */
   private reap(st: RunState): RunState {
     let changed = false;
     for (const [stepId, s] of Object.entries(st.steps)) {
-      if (s.status !== 'running') continue;
+      if (!this.orphaned(st, stepId)) continue;
       const ex = this.store.executions.get(st.key, stepId);
-      const mine = ex?.owner === this.owner;
-      const alive = ex !== undefined && (mine ? this.executor.isRunning(st.key, stepId) : ex.pid !== process.pid && ownerAlive(ex));
-      if (alive) continue;
       const t = now();
       st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: 'the process running this step stopped before it finished' };
       if (ex) this.store.executions.release(st.key, stepId);

@@ -156,8 +156,9 @@ function toJson(v: unknown, stepId: string): unknown {
   } catch (e) {
     throw new Error(`step "${stepId}" returned a value that is not JSON (${errorMessage(e)})`);
   }
-  if (text.length > MAX_OUTPUT_JSON_BYTES) {
-    throw new Error(`step "${stepId}" returned ${text.length} bytes of output; write large data with ctx.artifacts.write() and return the reference`);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_OUTPUT_JSON_BYTES) {
+    throw new Error(`step "${stepId}" returned ${bytes} bytes of output; write large data with ctx.artifacts.write() and return the reference`);
   }
   return JSON.parse(text);
 }

@@ -14,6 +14,8 @@ export function watchWorkflows(
   debounceMs = 150,
 ): { close(): void } {
   const timers = new Map<string, NodeJS.Timeout>();
+  // One reload at a time per file, in order: a slow import must not land after a later one.
+  const queue = new Map<string, Promise<void>>();
   const watchers: FSWatcher[] = [];
   for (const dir of dirs) {
     let w: FSWatcher;
@@ -29,7 +31,11 @@ export function watchWorkflows(
       clearTimeout(timers.get(file));
       timers.set(file, setTimeout(() => {
         timers.delete(file);
-        void registry.loadFile(file).then(() => onReload(file, registry.errors.find((e) => e.file === file)?.message));
+        const next = (queue.get(file) ?? Promise.resolve())
+          .then(() => registry.loadFile(file))
+          .then(() => onReload(file, registry.errors.find((e) => e.file === file)?.message));
+        queue.set(file, next);
+        void next.finally(() => { if (queue.get(file) === next) queue.delete(file); });
       }, debounceMs));
     });
     w.on('error', () => w.close());

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, stat, writeFile, realpath } from 'node:fs/promises';
+import { copyFile, mkdir, open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactRef } from './artifact-ref.ts';
 
@@ -48,8 +48,20 @@ export class Artifacts {
     const file = path.join(dir, `${sha256.slice(0, 12)}-${safeName(name)}`);
     const existed = existsSync(file);
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await write(tmp);
-    await rename(tmp, file);
+    try {
+      await write(tmp);
+      // On disk before it gets its real name: a crash leaves the old state or the whole file.
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
     if (!existed) onCreated?.(file);
     return file;
   }

@@ -145,6 +145,9 @@ test('revert to a step while a later step runs stops it; revert past the first o
     const st = await r.completion;
     assert.equal(st.steps.count!.status, 'pending');
     assert.deepEqual(st.steps.count!.input, { steps: 1000, delay: 5 });
+    // The audit log says the work was stopped, then the revert.
+    const last = engine.store.events.forRun(key).slice(0, 2).map((e) => [e.type, e.step]);
+    assert.deepEqual(last, [['reverted', 'count'], ['cancelled', 'count']]);
   } finally {
     close();
   }
