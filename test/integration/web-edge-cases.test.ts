@@ -5,39 +5,21 @@ import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
 import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
-
-class Client {
-  csrf = '';
-  constructor(readonly base: string) {}
-  async get(path: string, headers: Record<string, string> = {}) {
-    const r = await fetch(this.base + path, { redirect: 'manual', headers });
-    const text = await r.text();
-    const m = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
-    if (m) this.csrf = m[1]!;
-    return { status: r.status, text, headers: r.headers };
-  }
-  async post(path: string, fields: Record<string, string> = {}, opts: { hx?: boolean } = {}) {
-    const headers: Record<string, string> = { Origin: this.base, 'Content-Type': 'application/x-www-form-urlencoded' };
-    if (opts.hx) Object.assign(headers, { 'HX-Request': 'true', 'X-CSRF-Token': this.csrf });
-    const body = new URLSearchParams({ ...fields, _csrf: this.csrf });
-    const r = await fetch(this.base + path, { method: 'POST', body, headers, redirect: 'manual' });
-    return { status: r.status, text: await r.text(), headers: r.headers };
-  }
-}
+import { WebClient } from '../helpers/web-client.ts';
 
 describe('web app edge cases', () => {
   const tmp = tempDir('railbook-review-web-');
   let engine: Engine;
   let server: RunningServer;
   let close: () => void;
-  let c: Client;
+  let c: WebClient;
 
   before(async () => {
     const t = await tempEngine(tmp.dir);
     engine = t.engine;
     close = t.close;
     server = await startServer({ engine, port: 0 });
-    c = new Client(`http://127.0.0.1:${server.port}`);
+    c = new WebClient(`http://127.0.0.1:${server.port}`);
     await c.get('/');
   });
   after(async () => {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
 import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { WebClient } from '../helpers/web-client.ts';
 
 interface App {
   engine: Engine;
@@ -25,33 +26,6 @@ async function boot(dataDir: string): Promise<App> {
       t.close();
     },
   };
-}
-
-/** A browser-like client: remembers the CSRF token of the last page it read. */
-class Client {
-  csrf = '';
-  constructor(readonly base: string) {}
-
-  async get(path: string, headers: Record<string, string> = {}) {
-    const r = await fetch(this.base + path, { redirect: 'manual', headers });
-    const text = await r.text();
-    const m = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
-    if (m) this.csrf = m[1]!;
-    return { status: r.status, text, headers: r.headers };
-  }
-
-  async post(path: string, fields: Record<string, string> = {}, opts: { hx?: boolean } = {}) {
-    const headers: Record<string, string> = { Origin: this.base, 'Content-Type': 'application/x-www-form-urlencoded' };
-    if (opts.hx) Object.assign(headers, { 'HX-Request': 'true', 'X-CSRF-Token': this.csrf });
-    const body = new URLSearchParams({ ...fields, _csrf: this.csrf });
-    const r = await fetch(this.base + path, { method: 'POST', body, headers, redirect: 'manual' });
-    return { status: r.status, text: await r.text(), headers: r.headers };
-  }
-
-  async json(path: string) {
-    const r = await fetch(this.base + path);
-    return { status: r.status, body: (await r.json()) as any };
-  }
 }
 
 /** Reads a text/event-stream until `until` says stop; returns the events seen. */
@@ -105,11 +79,11 @@ async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what
 describe('web app: hello over HTTP', () => {
   const tmp = tempDir('railbook-web-');
   let app: App;
-  let c: Client;
+  let c: WebClient;
 
   before(async () => {
     app = await boot(tmp.dir);
-    c = new Client(app.base);
+    c = new WebClient(app.base);
   });
   after(async () => {
     await app.stop();
@@ -331,7 +305,7 @@ describe('web app: hello over HTTP', () => {
     await app.stop();
 
     app = await boot(tmp.dir);
-    c = new Client(app.base);
+    c = new WebClient(app.base);
     const page = await c.get('/wf/hello/runs/restart-1');
     assert.equal(page.status, 200);
     assert.match(page.text, /<article id="step-name"[^>]*data-status="done"/);
@@ -372,7 +346,7 @@ describe('web app: more over HTTP', () => {
   test('a file upload without JavaScript: multipart form, CSRF field, stored as an artifact, served back', async () => {
     const tmp = tempDir('railbook-web-upload-');
     const app = await boot(tmp.dir);
-    const c = new Client(app.base);
+    const c = new WebClient(app.base);
     try {
       const key = 'upload-1';
       app.engine.open('widgets', { key });
