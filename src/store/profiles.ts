@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
+import type { EventLog } from './event-log.ts';
 import type { Settings } from './settings.ts';
 
 export const DEFAULT_PROFILE = 'default';
@@ -17,7 +18,7 @@ export class ProfileError extends Error {}
 export class Profiles {
   private readonly sql: (text: string) => Statement;
 
-  constructor(private readonly db: Db, private readonly settings: Settings) {
+  constructor(private readonly db: Db, private readonly settings: Settings, private readonly events: EventLog) {
     this.sql = statementCache(db);
     this.sql('INSERT OR IGNORE INTO profiles (name, created) VALUES (?, ?)').run(DEFAULT_PROFILE, new Date().toISOString());
   }
@@ -52,10 +53,14 @@ export class Profiles {
       this.sql('UPDATE profiles SET name = ? WHERE name = ?').run(n, from);
       // Runs keep their keys; their profile column follows the rename so they stay listed under it.
       const runs = this.sql('SELECT key, state FROM runs WHERE profile = ?').all(from) as { key: string; state: string }[];
+      const t = new Date().toISOString();
       for (const r of runs) {
-        const state = JSON.parse(r.state) as { profile: string };
+        const state = JSON.parse(r.state) as { profile: string; updated: string };
         state.profile = n;
-        this.sql('UPDATE runs SET profile = ?, state = ? WHERE key = ?').run(n, JSON.stringify(state), r.key);
+        state.updated = t;
+        this.sql('UPDATE runs SET profile = ?, updated = ?, state = ? WHERE key = ?').run(n, t, JSON.stringify(state), r.key);
+        // Every change of a run's state has its event, this one included.
+        this.events.append(r.key, t, 'profile_renamed', null, { from, to: n });
       }
       if (wasCurrent) this.settings.set('profile', n);
     });

@@ -21,7 +21,7 @@ export class Store {
     this.runs = new RunRepo(this.db);
     this.events = new EventLog(this.db);
     this.settings = new Settings(this.db);
-    this.profiles = new Profiles(this.db, this.settings);
+    this.profiles = new Profiles(this.db, this.settings, this.events);
     this.executions = new Executions(this.db);
     this.artifacts = new Artifacts(dataDir);
   }

@@ -42,6 +42,8 @@ test('profiles: a default one; create, rename (runs follow, keys stay), switch; 
     assert.equal(store.profiles.current(), 'acme2');
     assert.equal(store.runs.get('acme-hello-01')!.profile, 'acme2');
     assert.equal(store.runs.summary('acme-hello-01')!.profile, 'acme2');
+    const ev = store.events.forRun('acme-hello-01')[0]!;
+    assert.deepEqual([ev.type, ev.detail], ['profile_renamed', { from: 'acme', to: 'acme2' }], 'the change to the run is in its event log');
     assert.throws(() => store.profiles.switch('nope'), ProfileError);
   } finally {
     store.close();

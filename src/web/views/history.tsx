@@ -13,7 +13,7 @@ function verb(e: RunEvent, step: AnyStep | undefined): string {
   switch (e.type) {
     case 'created': return 'Run created';
     case 'submitted': return step && !step.run ? 'Done' : 'Started';
-    case 'started': return 'Started';
+    case 'profile_renamed': return `Profile renamed to ${String(e.detail?.to ?? '')}`;
     case 'completed': return 'Finished';
     case 'reverted': return 'Reverted to';
     case 'finalized': return 'Finalized: the run is locked';
