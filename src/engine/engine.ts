@@ -48,7 +48,7 @@ export class Engine {
 
   constructor(readonly store: Store, readonly registry: Registry) {
     this.bus.setMaxListeners(0);
-    this.executor = new StepExecutor(store, this.bus, this.owner);
+    this.executor = new StepExecutor(store, this.bus);
     this.recover();
   }
 
@@ -318,7 +318,7 @@ export class Engine {
       }
     }
     // Only the state counts: a step just cancelled may still be winding down in memory; its
-    // late result is discarded (startedAt no longer matches), so a re-run need not wait for it.
+    // late result is discarded (its execution id no longer owns the row), so a re-run need not wait.
     const status = st.steps[stepId]?.status;
     if (status === 'running') {
       throw new EngineError('running', `step "${stepId}" is already running`);

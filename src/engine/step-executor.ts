@@ -13,7 +13,6 @@ interface ActiveStep {
   /** The id of this execution's row in `executions`: only the row's owner records an outcome. */
   execId: string;
   controller: AbortController;
-  startedAt: string;
   progress: Progress;
   lastWrite: number;
 }
@@ -32,7 +31,6 @@ export class StepExecutor {
   constructor(
     private readonly store: Store,
     private readonly bus: EventEmitter<EngineEvents>,
-    private readonly owner: string,
   ) {}
 
   isRunning(key: string, stepId: string): boolean {
@@ -58,8 +56,7 @@ export class StepExecutor {
   execute(state: RunState, step: AnyStep, input: Record<string, unknown>, outputs: Record<string, unknown>, execId: string): Promise<RunState> {
     const key = state.key;
     const id = activeId(key, step.id);
-    const startedAt = state.steps[step.id]!.startedAt!;
-    const active: ActiveStep = { execId, controller: new AbortController(), startedAt, progress: { done: 0 }, lastWrite: 0 };
+    const active: ActiveStep = { execId, controller: new AbortController(), progress: { done: 0 }, lastWrite: 0 };
     this.active.set(id, active);
     const artifacts = this.store.artifacts;
     const run = step.run!;

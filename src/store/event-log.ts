@@ -18,7 +18,7 @@ export interface RunEvent {
 export class EventLog {
   private readonly sql: (text: string) => Statement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db);
   }
 

@@ -24,7 +24,7 @@ export interface Execution {
 export class Executions {
   private readonly sql: (text: string) => Statement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db);
   }
 

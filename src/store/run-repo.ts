@@ -21,7 +21,7 @@ interface RunRow extends RunSummary {
 export class RunRepo {
   private readonly sql: (text: string) => Statement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db);
   }
 

@@ -6,7 +6,7 @@ import type { Db } from './database.ts';
 export class Settings {
   private readonly sql: (text: string) => Statement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db);
   }
 

@@ -211,7 +211,7 @@ test('a process killed mid-step: the next process to open the data folder writes
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
 
-    const { engine, close } = await tempEngine(tmp.dir);
+    const { engine } = await tempEngine(tmp.dir);
     try {
       const st = engine.get('crash-me');
       assert.equal(st.steps.count!.status, 'interrupted');

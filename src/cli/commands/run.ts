@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { Engine } from '../../engine/engine.ts';
 import type { JobFile } from '../../engine/job-file.ts';
 import { closeEngine, openEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
