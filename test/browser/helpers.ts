@@ -2,9 +2,6 @@
 // (Debian's, driven by playwright-core) that records every console error and page error.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Engine } from '../../src/engine/engine.ts';
-import { startServer, type RunningServer } from '../../src/web/server.ts';
-import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
 
 export const CHROMIUM = process.env.RAILBOOK_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -26,30 +23,7 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-export interface TestApp {
-  engine: Engine;
-  server: RunningServer;
-  base: string;
-  dataDir: string;
-  stop(): Promise<void>;
-}
-
-export async function startTestApp(): Promise<TestApp> {
-  const tmp = tempDir('railbook-browser-');
-  const t = await tempEngine(tmp.dir);
-  const server = await startServer({ engine: t.engine, port: 0 });
-  return {
-    engine: t.engine,
-    server,
-    base: `http://127.0.0.1:${server.port}`,
-    dataDir: tmp.dir,
-    stop: async () => {
-      await server.close();
-      t.close();
-      tmp.cleanup();
-    },
-  };
-}
+export { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 /** A fresh page (own context: own cookies) that collects console errors, page errors and CSP reports. */
 export async function newPage(browser: Browser): Promise<{ page: Page; context: BrowserContext; problems: string[] }> {

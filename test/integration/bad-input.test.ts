@@ -7,33 +7,28 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startServer, type RunningServer } from '../../src/web/server.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { Registry } from '../../src/engine/registry.ts';
 import { workflow } from '../../src/engine/workflow.ts';
 import { Store } from '../../src/store/store.ts';
 import { text } from '../../src/widgets/index.ts';
-import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { tempDir } from '../helpers/temp-engine.ts';
+import { startServer } from '../../src/web/server.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
+let app: TestApp;
 let engine: Engine;
-let server: RunningServer;
 let base: string;
 let csrf: string;
-let closeEngine: () => void;
 
 before(async () => {
-  const t = await tempEngine();
-  engine = t.engine;
-  closeEngine = t.close;
-  server = await startServer({ engine, port: 0 });
-  base = `http://127.0.0.1:${server.port}`;
-  const page = await (await fetch(`${base}/wf/hello`)).text();
-  csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(page)![1]!;
+  app = await startTestApp();
+  ({ engine, base } = app);
+  csrf = await app.csrf();
 });
 
 after(async () => {
-  await server?.close();
-  closeEngine?.();
+  await app?.stop();
 });
 
 interface Answer {

@@ -4,27 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine.ts';
-import { startServer, type RunningServer } from '../../src/web/server.ts';
-import { tempEngine } from '../helpers/temp-engine.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
+let app: TestApp;
 let engine: Engine;
-let server: RunningServer;
 let base: string;
 let csrf: string;
-let closeEngine: () => void;
 
 before(async () => {
-  const t = await tempEngine();
-  engine = t.engine;
-  closeEngine = t.close;
-  server = await startServer({ engine, port: 0 });
-  base = `http://127.0.0.1:${server.port}`;
-  csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${base}/wf/hello`)).text())![1]!;
+  app = await startTestApp();
+  ({ engine, base } = app);
+  csrf = await app.csrf();
 });
 
 after(async () => {
-  await server?.close();
-  closeEngine?.();
+  await app?.stop();
 });
 
 async function open(fields: Record<string, string>): Promise<{ status: number; text: string; location: string | null }> {

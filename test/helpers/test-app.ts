@@ -1,0 +1,34 @@
+// A real Railbook server on 127.0.0.1 (ephemeral port) over a real SQLite file in a temp folder,
+// with the built-in and fixture workflows: what the integration and browser tests talk to.
+import type { Engine } from '../../src/engine/engine.ts';
+import { startServer, type RunningServer } from '../../src/web/server.ts';
+import { tempDir, tempEngine } from './temp-engine.ts';
+
+export interface TestApp {
+  engine: Engine;
+  server: RunningServer;
+  base: string;
+  dataDir: string;
+  /** The CSRF token the app's pages carry (stable for the data folder). */
+  csrf(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const tmp = tempDir('railbook-app-');
+  const t = await tempEngine(tmp.dir);
+  const server = await startServer({ engine: t.engine, port: 0 });
+  const base = `http://127.0.0.1:${server.port}`;
+  return {
+    engine: t.engine,
+    server,
+    base,
+    dataDir: tmp.dir,
+    csrf: async () => /<meta name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${base}/`)).text())![1]!,
+    stop: async () => {
+      await server.close();
+      t.close();
+      tmp.cleanup();
+    },
+  };
+}
