@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Engine } from '../engine/engine.ts';
 import { createApp } from './app.tsx';
+import { DEFAULT_HOST, DEFAULT_PORT } from './listen-defaults.ts';
 
 export interface StartServerOptions {
   engine: Engine;
@@ -28,8 +29,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 8765;
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 /** 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and localhost: addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {

@@ -13,7 +13,7 @@ import { formatBar, formatDuration, formatProgressLine, JobProgress } from '../.
 import { formatTable } from '../../src/cli/table.ts';
 import { importPath, renderTemplate, titleFromId, validateWorkflowId } from '../../src/cli/commands/new.ts';
 import { runStatus } from '../../src/cli/commands/runs.ts';
-import { parsePort, startError, urlWithToken } from '../../src/cli/commands/serve.ts';
+import { parsePort, startError } from '../../src/cli/commands/serve.ts';
 
 test('workflowDirs: flag, then env, then the built-in folder; several folders split on path.delimiter', () => {
   const builtin = '/repo/workflows';
@@ -133,14 +133,10 @@ test('runs: status words', () => {
   assert.equal(runStatus(undefined, st), 'finalized');
 });
 
-test('serve: port parsing, token in the URL for non-loopback hosts, listen errors are usage errors', () => {
+test('serve: port parsing; listen errors are usage errors', () => {
   assert.equal(parsePort('0'), 0);
   assert.equal(parsePort('8765'), 8765);
   for (const bad of ['-1', '65536', 'abc', '1.5', '']) assert.throws(() => parsePort(bad), CliError, bad);
-  assert.equal(urlWithToken('http://127.0.0.1:1/', undefined), 'http://127.0.0.1:1/');
-  assert.equal(urlWithToken('http://127.0.0.1:1/', 'secret12'), 'http://127.0.0.1:1/');
-  assert.equal(urlWithToken('http://192.168.1.5:1/', 'secret12'), 'http://192.168.1.5:1/?token=secret12');
-  assert.equal(urlWithToken('http://192.168.1.5:1/?token=abc', 'secret12'), 'http://192.168.1.5:1/?token=abc');
   const inUse = startError(new Error('port 1 is already in use on 127.0.0.1 — choose another', { cause: Object.assign(new Error('x'), { code: 'EADDRINUSE' }) }), '127.0.0.1', 1);
   assert.ok(inUse instanceof CliError && inUse.exitCode === 2 && /already in use/.test(inUse.message));
   const raw = startError(Object.assign(new Error('listen EADDRINUSE: address already in use'), { code: 'EADDRINUSE' }), '127.0.0.1', 1);

@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { RunState } from '../../engine/run-state.ts';
 import { withEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
 import { formatTable } from '../table.ts';
+import { summarizeRun } from '../../engine/run-summary.ts';
 
 interface Options extends GlobalOptions {
   workflow?: string;
@@ -60,15 +61,10 @@ function currentState(engine: Engine, key: string): RunState | undefined {
 
 /** One word or two about where a run stands. */
 export function runStatus(engine: Engine | undefined, st: RunState): string {
-  if (st.finalized) return 'finalized';
-  const order = engine?.registry.get(st.workflow)?.steps.map((s) => s.id) ?? Object.keys(st.steps);
-  const ids = [...order, ...Object.keys(st.steps).filter((k) => !order.includes(k))];
-  for (const status of ['running', 'failed', 'cancelled', 'interrupted'] as const) {
-    const at = ids.find((id) => st.steps[id]?.status === status);
-    if (at) return `${status} ${at}`;
-  }
-  const done = order.filter((id) => st.steps[id]?.status === 'done').length;
-  return `${done}/${order.length} done`;
+  const { finalized, done, total, attention } = summarizeRun(st, engine?.registry.get(st.workflow));
+  if (finalized) return 'finalized';
+  if (attention) return `${attention.status} ${attention.step}`;
+  return `${done}/${total} done`;
 }
 
 /** `2025-01-31 14:05` in the local time zone: what a person compares with their clock. */

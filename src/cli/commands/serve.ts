@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { closeEngine, displayPath, formatLoadError, openEngine, withGlobalOptions, workflowDirs, type GlobalOptions } from '../context.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../web/listen-defaults.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-
-export const DEFAULT_PORT = 8765;
 
 interface Options extends GlobalOptions {
   port: string;
@@ -17,7 +16,7 @@ export function serveCommand(program: Command): void {
     .command('serve')
     .description('start the Railbook app and open it in your browser')
     .option('--port <n>', 'port to listen on (0 picks a free one)', String(DEFAULT_PORT))
-    .option('--host <host>', 'address to bind; anything but loopback requires an access token', '127.0.0.1')
+    .option('--host <host>', 'address to bind; anything but loopback requires an access token', DEFAULT_HOST)
     .option('--token <token>', 'access token for a non-loopback --host (default: a new random one, printed in the URL)')
     .option('--no-open', 'do not open the browser (also skipped when $CI is set)')
     .addHelpText('after', `
@@ -99,7 +98,8 @@ async function serve(opts: Options): Promise<void> {
     process.stderr.write(error ? `railbook: ${formatLoadError({ file, message: error })} (the previous version stays in use)\n` : `railbook: reloaded ${displayPath(file)}\n`);
   });
 
-  const url = urlWithToken(server.url, server.token);
+  // For a non-loopback bind the URL carries the access token, so a click just works.
+  const url = server.url;
   process.stdout.write(`Railbook is running at ${url}\n`);
   if (opts.open && !process.env.CI) openBrowser(url);
   await stopped;
@@ -118,17 +118,6 @@ export function startError(e: unknown, host: string, port: number): unknown {
     return new CliError(`port ${port} is already in use on ${host} — stop the other program, or choose another port with --port (0 picks a free one)`);
   }
   return new CliError(e.message);
-}
-
-/** A non-loopback bind needs its access token: the printed URL carries it so a click just works. */
-export function urlWithToken(url: string, token: string | undefined): string {
-  if (!token) return url;
-  const u = new URL(url);
-  if (u.searchParams.has('token')) return url;
-  const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]' || u.hostname === '::1';
-  if (loopback) return url;
-  u.searchParams.set('token', token);
-  return u.toString();
 }
 
 /** Opens the URL in the default browser; failure (no desktop, no browser) is not an error. */
