@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
 
-export const EVENT_TYPES = ['created', 'submitted', 'reverted', 'finalized', 'unfinalized', 'failed', 'cancelled', 'interrupted', 'completed', 'profile_renamed'] as const;
+export const EVENT_TYPES = ['created', 'submitted', 'reverted', 'finalized', 'unfinalized', 'failed', 'cancelled', 'interrupted', 'completed', 'profile_renamed', 'revert_undone', 'archived', 'unarchived'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface RunEvent {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { InputWidget } from './widget.ts';
 import { GroupField, itemId } from './field.tsx';
 import { formStrings } from './form-values.ts';
-import { listOptions, normalizeOptions, optionValues, plural, type OptionInput } from './options.ts';
+import { listOptions, normalizeOptions, optionLabel, optionValues, plural, type OptionInput } from './options.ts';
 
 export interface CheckboxesOptions<V extends string> {
   label: string;
@@ -42,6 +42,7 @@ export function checkboxes<const V extends string>(o: CheckboxesOptions<V>): Inp
     help: o.help,
     initial: o.initial ? [...o.initial] : undefined,
     schema,
+    display: (v) => (v.length ? v.map((x) => optionLabel(opts, x)).join(', ') : '(none)'),
     fromForm(body, name) {
       const sent = new Set(formStrings(body, name));
       const known = opts.filter((x) => sent.has(x.value)).map((x) => x.value as string);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { InputWidget } from './widget.ts';
 import { LabelledField, ariaFor } from './field.tsx';
 import { formSingle } from './form-values.ts';
-import { listOptions, normalizeOptions, optionValues, type OptionInput } from './options.ts';
+import { listOptions, normalizeOptions, optionLabel, optionValues, type OptionInput } from './options.ts';
 
 export interface DropdownOptions<V extends string> {
   label: string;
@@ -24,6 +24,7 @@ export function dropdown<const V extends string>(o: DropdownOptions<V>): InputWi
     help: o.help,
     initial: o.initial,
     schema: z.enum(optionValues(opts), { error: message }),
+    display: (v) => optionLabel(opts, v),
     fromForm(body, name) {
       const v = formSingle(body, name);
       // The placeholder entry sends "": that is "nothing chosen", not a bad choice.

@@ -39,3 +39,8 @@ export function listOptions(opts: readonly Option<string>[]): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** The label of a stored option value; a value no longer offered (the workflow changed) reads as itself. */
+export function optionLabel(opts: readonly Option<string>[], value: unknown): string {
+  return opts.find((o) => o.value === value)?.label ?? String(value);
+}

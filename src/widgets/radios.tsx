@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { InputWidget } from './widget.ts';
 import { GroupField, itemId } from './field.tsx';
 import { formSingle } from './form-values.ts';
-import { listOptions, normalizeOptions, optionValues, type OptionInput } from './options.ts';
+import { listOptions, normalizeOptions, optionLabel, optionValues, type OptionInput } from './options.ts';
 
 export interface RadiosOptions<V extends string> {
   label: string;
@@ -21,6 +21,7 @@ export function radios<const V extends string>(o: RadiosOptions<V>): InputWidget
     help: o.help,
     initial: o.initial,
     schema: z.enum(optionValues(opts), { error: message }),
+    display: (v) => optionLabel(opts, v),
     fromForm: (body, name) => formSingle(body, name),
     render(p) {
       const current = typeof p.value === 'string' ? p.value : o.initial;

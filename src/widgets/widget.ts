@@ -52,6 +52,8 @@ export interface InputWidget<T = unknown> {
   readonly keepWhenEmpty?: boolean;
   /** The most bytes a form may send for this field (file uploads); the server refuses larger requests. */
   readonly maxBytes?: number;
+  /** The stored value as a person reads it in outputs and the history: a choice's label ("Large"), not its value ("l"). */
+  display?(value: T): string;
   /** JSON Schema of the value a job file or API caller gives (defaults to the zod schema's). */
   jsonSchema?(): Record<string, unknown>;
   render(props: FieldRenderProps<T>): Child;

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { RunState } from '../../engine/run-state.ts';
 import type { AnyStep, Workflow } from '../../engine/workflow.ts';
 import { isArtifactRef } from '../../store/artifact-ref.ts';
+import { displayValue } from '../../widgets/display.ts';
 import type { RunEvent } from '../../store/event-log.ts';
 import { formatTime } from './format.ts';
 import { runStatus } from './run-status.ts';
@@ -21,6 +22,9 @@ function verb(e: RunEvent, step: AnyStep | undefined): string {
     case 'failed': return 'Failed';
     case 'cancelled': return 'Stopped';
     case 'interrupted': return 'Interrupted';
+    case 'revert_undone': return 'Revert undone: the cleared steps are back';
+    case 'archived': return 'Archived';
+    case 'unarchived': return 'Unarchived';
     default: return e.type;
   }
 }
@@ -45,7 +49,7 @@ function brief(v: unknown): string {
 /** "Your name: Ada · Greeting: Hello": what was entered, by the fields' labels. */
 function inputSummary(step: AnyStep | undefined, input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
-  const parts = Object.entries(input).map(([k, v]) => `${step?.fields[k]?.label ?? k}: ${brief(v)}`);
+  const parts = Object.entries(input).map(([k, v]) => `${step?.fields[k]?.label ?? k}: ${brief(displayValue(step?.fields[k], v))}`);
   return parts.length ? parts.join(' · ') : undefined;
 }
 

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { StepStatus } from '../../engine/run-state.ts';
 import type { AnyStep, Progress, RenderContext } from '../../engine/workflow.ts';
 import { keyValues } from '../../widgets/index.ts';
+import { displayValue } from '../../widgets/display.ts';
 import { formatDuration, formatTime } from './format.ts';
 import { Csrf } from './layout.tsx';
 import { Markdown } from './markdown.tsx';
@@ -109,8 +110,10 @@ function labelled(m: CardModel): unknown {
   if (m.step.run || typeof out !== 'object' || out === null || Array.isArray(out)) return out;
   const entries = Object.entries(out);
   const labels = entries.map(([k]) => m.step.fields[k]?.label ?? k);
-  if (new Set(labels).size !== labels.length) return out;
-  return Object.fromEntries(entries.map(([, v], i) => [labels[i]!, v]));
+  // A choice shows its label ("Large"), not the value stored for it ("l").
+  const shown = entries.map(([k, v]) => displayValue(m.step.fields[k], v));
+  if (new Set(labels).size !== labels.length) return Object.fromEntries(entries.map(([k], i) => [k, shown[i]]));
+  return Object.fromEntries(entries.map((_, i) => [labels[i]!, shown[i]]));
 }
 
 function RunningBody({ m }: { m: CardModel }): Child {
