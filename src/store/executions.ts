@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { statementCache } from './statements.ts';
 import type { Db } from './database.ts';
-import { processIdentity } from './process-identity.ts';
+import { processIdentity, processState } from './process-identity.ts';
 
 export interface Execution {
   run: string;
@@ -61,7 +61,9 @@ export function ownerAlive(ex: Pick<Execution, 'pid' | 'proc'>): boolean {
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    // Signal 0 reaches a zombie too: it has exited, its parent just has not reaped it.
+    const state = processState(pid);
+    return state !== 'Z' && state !== 'X';
   } catch (e) {
     // EPERM: it exists but belongs to someone else — still alive.
     return (e as NodeJS.ErrnoException).code === 'EPERM';

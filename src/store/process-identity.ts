@@ -30,3 +30,17 @@ function bootId(): string {
   }
   return cachedBootId;
 }
+
+/**
+ * The process's state letter from /proc (R, S, D, Z, …), or undefined where /proc is not
+ * available. A zombie (Z) or dead (X) process has exited: only its parent has not reaped it yet,
+ * as happens to a killed CLI in a container without an init process.
+ */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ', 1)[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}
