@@ -3,7 +3,7 @@ import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { PathEscapeError, realpathInside } from '../store/artifacts.ts';
+import { PathEscapeError, realpathInside, safeName } from '../store/artifacts.ts';
 
 /**
  * Serves artifact files: `GET <mount>/artifacts/<run key>/<file>` from inside
@@ -29,7 +29,7 @@ export function filesRoute(dataDir: string): Hono {
       'Cache-Control': 'private, no-cache',
       // Opened directly, a file is a sandboxed document: no scripts, no access to the app's origin.
       'Content-Security-Policy': "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
-      'Content-Disposition': contentDisposition(type.inline ? 'inline' : 'attachment', path.posix.basename(rel)),
+      'Content-Disposition': contentDisposition(type.inline ? 'inline' : 'attachment', downloadName(path.posix.basename(rel), c.req.query('name'))),
     });
     if (c.req.method === 'HEAD') {
       await handle.close();
@@ -139,7 +139,20 @@ export function contentTypeFor(name: string): TypeInfo {
   return TYPES[ext] ?? UNKNOWN;
 }
 
+/**
+ * The name a download is saved as. Files are stored as `<hash>-<safe name>` ("été ☃.svg" becomes
+ * `bc703a1f77f4-_t_.svg`); links carry the person's own name in `?name=`. It is used only if it
+ * is the name this file was stored under, so a link cannot rename a file (to `.exe`, say).
+ */
+export function downloadName(stored: string, asked: string | undefined): string {
+  const dash = stored.indexOf('-');
+  if (asked === undefined || dash < 0 || /[\u0000-\u001f\u007f/\\]/.test(asked)) return stored;
+  return safeName(asked) === stored.slice(dash + 1) ? asked : stored;
+}
+
+/** RFC 6266: an ASCII fallback for old clients, and the exact name as UTF-8 in `filename*` (RFC 8187). */
 function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
   const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }

@@ -52,7 +52,7 @@ export function chrome(c: Context, engine: Engine, workflowId?: string): Chrome 
 }
 
 export function renderContext(state: RunState): RenderContext {
-  return { runKey: state.key, workflowId: state.workflow, artifactUrl: (ref) => urls.artifact(ref.path) };
+  return { runKey: state.key, workflowId: state.workflow, artifactUrl: (ref) => urls.artifact(ref.path, ref.name) };
 }
 
 /** The run named in the URL, checked to belong to the workflow named in the URL. */

@@ -13,7 +13,9 @@ export const urls = {
   cancel: (wf: string, key: string, step: string) => `${urls.step(wf, key, step)}/cancel`,
   events: (wf: string, key: string, step: string) => `${urls.step(wf, key, step)}/events`,
   profiles: () => '/profiles',
-  artifact: (path: string) => `/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+  /** An artifact's file; `name` (the person's own file name) is what a download is saved as. */
+  artifact: (path: string, name?: string) =>
+    `/files/${path.split('/').map(encodeURIComponent).join('/')}${name ? `?name=${encodeURIComponent(name)}` : ''}`,
 };
 
 /** DOM id of a step's card. Step ids are [a-z0-9_], so they are safe in ids and selectors. */
