@@ -7,6 +7,10 @@ import { EngineError } from './errors.ts';
 import { dryPrepareContext } from './prepare-context.ts';
 import { validateRunKey } from './run-key.ts';
 import { prepareInput } from './step-input.ts';
+import { changedInputs } from './job-changes.ts';
+import { InputsChangedError, JobFileError, type JobProblem } from './job-file-error.ts';
+
+export { InputsChangedError, JobFileError, type JobProblem } from './job-file-error.ts';
 
 /** A run's inputs as a file: re-run headlessly by `railbook run`, written by `railbook export`. */
 export interface JobFile {
@@ -25,14 +29,6 @@ const jobSchema = z.object({
   }),
 }).strict();
 
-/** A job file problem, naming the field at fault (`inputs.greet.name`). Nothing has been written. */
-export class JobFileError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(field ? `${field}: ${message}` : message);
-    this.name = 'JobFileError';
-  }
-}
-
 export function parseJobText(text: string, source = 'job file'): JobFile {
   let json: unknown;
   try {
@@ -43,10 +39,10 @@ export function parseJobText(text: string, source = 'job file'): JobFile {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new JobFileError('', `${source} must hold a JSON object`);
   const r = jobSchema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.join('.');
-    const msg = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    throw new JobFileError(field || '', msg);
+    throw JobFileError.of(r.error.issues.map((issue) => ({
+      field: issue.path.join('.'),
+      message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
+    })));
   }
   return r.data;
 }
@@ -66,26 +62,39 @@ export async function readJobFile(file: string): Promise<{ job: JobFile; baseDir
 /**
  * Checks a job against the workflow before anything is written: the workflow and every step
  * exist, the key is well-formed, and each given step input passes the same validation as the
- * form (files are checked for existence, not copied).
+ * form (files are checked for existence, not copied). Every problem is reported at once.
+ * `opts.key` is the command line's `--key` (it wins over the file's `"key"`).
+ *
+ * A key naming an existing run resumes it. If the job gives a done step of that run other
+ * values than the run holds, the job is refused (`InputsChangedError`) — unless `rerunChanged`,
+ * where the run goes back to the first changed step and runs again from there (see runJob).
  */
-export async function checkJob(engine: Engine, job: JobFile, opts: { key?: string | undefined; baseDir?: string | undefined } = {}): Promise<void> {
+export async function checkJob(
+  engine: Engine,
+  job: JobFile,
+  opts: { key?: string | undefined; baseDir?: string | undefined; rerunChanged?: boolean | undefined } = {},
+): Promise<void> {
+  const problems: JobProblem[] = [];
   const wf = engine.registry.get(job.workflow);
-  if (!wf) throw new JobFileError('workflow', `no workflow "${job.workflow}" (known: ${engine.registry.list().map((w) => w.id).join(', ')})`);
+  if (!wf) problems.push({ field: 'workflow', message: `no workflow "${job.workflow}" (known: ${engine.registry.list().map((w) => w.id).join(', ')})` });
   const key = opts.key ?? job.key;
   if (key !== undefined) {
     try {
       validateRunKey(key);
     } catch (e) {
-      throw new JobFileError(opts.key !== undefined ? '--key' : 'key', (e as Error).message);
+      problems.push({ field: opts.key !== undefined ? '--key' : 'key', message: (e as Error).message });
     }
   }
-  if (job.profile !== undefined && !engine.store.profiles.exists(job.profile)) throw new JobFileError('profile', `no profile "${job.profile}"`);
+  if (job.profile !== undefined && !engine.store.profiles.exists(job.profile)) problems.push({ field: 'profile', message: `no profile "${job.profile}"` });
+  if (!wf) throw JobFileError.of(problems);
   for (const stepId of Object.keys(job.inputs)) {
-    if (!wf.steps.some((s) => s.id === stepId)) throw new JobFileError(`inputs.${stepId}`, `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((s) => s.id).join(', ')})`);
+    if (!wf.steps.some((s) => s.id === stepId)) problems.push({ field: `inputs.${stepId}`, message: `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((s) => s.id).join(', ')})` });
   }
   const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', opts.baseDir);
   // A resumed run keeps its done steps; they need no input.
-  const existing = key !== undefined ? engine.store.runs.get(key.trim()) : undefined;
+  const found = key !== undefined && problems.every((p) => !p.field.endsWith('key')) ? engine.store.runs.get(key.trim()) : undefined;
+  const existing = found?.workflow === wf.id ? found : undefined;
+  if (found && !existing) problems.push({ field: opts.key !== undefined ? '--key' : 'key', message: `run "${found.key}" belongs to workflow "${found.workflow}", not "${wf.id}"` });
   for (const step of wf.steps) {
     const given = job.inputs[step.id];
     let values: Record<string, unknown>;
@@ -93,20 +102,24 @@ export async function checkJob(engine: Engine, job: JobFile, opts: { key?: strin
     else {
       // A step left out runs on its suggestion (known only once earlier steps ran) or its
       // defaults: the defaults can and must be checked now, or the run would stop half-way.
-      if (step.suggest || (existing?.workflow === wf.id && existing.steps[step.id]?.status === 'done')) continue;
+      if (step.suggest || existing?.steps[step.id]?.status === 'done') continue;
       values = { ...(existing?.steps[step.id]?.input ?? {}) };
       for (const [name, w] of Object.entries(step.fields)) if (values[name] === undefined && w.initial !== undefined) values[name] = w.initial;
     }
     try {
       await prepareInput(step, values, ctx);
     } catch (e) {
-      if (e instanceof EngineError && e.code === 'invalid_input') {
-        const [field, msg] = Object.entries(e.fieldErrors)[0] ?? ['', e.message];
-        const why = given === undefined ? ` (the job file gives no input for step "${step.id}" and it has no default)` : '';
-        throw new JobFileError(`inputs.${step.id}${field ? '.' + field : ''}`, msg + why);
-      }
-      throw e;
+      if (!(e instanceof EngineError) || e.code !== 'invalid_input') throw e;
+      const why = given === undefined ? ` (the job file gives no input for step "${step.id}" and it has no default)` : '';
+      const entries = Object.entries(e.fieldErrors);
+      if (entries.length === 0) entries.push(['', e.message]);
+      for (const [field, msg] of entries) problems.push({ field: `inputs.${step.id}${field ? '.' + field : ''}`, message: msg + why });
     }
+  }
+  if (problems.length) throw JobFileError.of(problems);
+  if (existing && !opts.rerunChanged) {
+    const changes = await changedInputs(wf, existing, job, ctx);
+    if (changes.length) throw new InputsChangedError(existing.key, changes);
   }
 }
 

@@ -1,5 +1,8 @@
 import type { Engine, ProgressEvent } from './engine.ts';
-import { checkJob, type JobFile } from './job-file.ts';
+import { EngineError } from './errors.ts';
+import { stepChanges } from './job-changes.ts';
+import { checkJob, InputsChangedError, type JobFile } from './job-file.ts';
+import { dryPrepareContext } from './prepare-context.ts';
 import type { RunState } from './run-state.ts';
 import type { AnyStep } from './workflow.ts';
 
@@ -21,12 +24,17 @@ export interface JobResult {
 /**
  * Runs a job headlessly through the same engine operations the web app uses: check the whole
  * file first (nothing written if it is bad), open the run, then submit each step in order and
- * wait for it. Steps already done (a resumed key) are skipped.
+ * wait for it. Steps already done (a resumed key) are skipped when the job agrees with them;
+ * when it gives a done step other values, the job is refused (`InputsChangedError`) or, with
+ * `rerunChanged`, the run is reverted to that step and runs again from there.
+ *
+ * Two jobs may race on one key (in two processes): each step is read afresh before it runs, a
+ * step the other job is running is waited for, and its outcome compared like any done step.
  */
 export async function runJob(
   engine: Engine,
   job: JobFile,
-  opts: { key?: string | undefined; baseDir?: string | undefined; observer?: JobObserver; alreadyChecked?: boolean } = {},
+  opts: { key?: string | undefined; baseDir?: string | undefined; observer?: JobObserver; alreadyChecked?: boolean; rerunChanged?: boolean | undefined } = {},
 ): Promise<JobResult> {
   if (!opts.alreadyChecked) await checkJob(engine, job, opts);
   const wf = engine.workflow(job.workflow);
@@ -36,20 +44,53 @@ export async function runJob(
   obs.onRunOpen?.(key);
   const onProgress = (e: ProgressEvent) => { if (e.run === key) obs.onProgress?.(e); };
   engine.bus.on('progress', onProgress);
+  const ctx = dryPrepareContext(engine.store.dataDir, key, opts.baseDir);
   try {
     let state = opened;
-    for (const [i, step] of wf.steps.entries()) {
-      if (state.steps[step.id]?.status === 'done') continue;
+    let retries = 0;
+    for (let i = 0; i < wf.steps.length; i++) {
+      const step = wf.steps[i]!;
+      state = await notRunningElsewhere(engine, key, step.id);
+      const s = state.steps[step.id];
+      if (s?.status === 'done') {
+        const given = job.inputs[step.id];
+        const changes = given && s.input ? await stepChanges(step, s.input, given, ctx) : [];
+        if (changes.length === 0) continue;
+        if (!opts.rerunChanged) throw new InputsChangedError(key, changes);
+        state = engine.revert(key, step.id);
+      }
       obs.onStepStart?.(step, i, wf.steps.length);
       const raw = job.inputs[step.id] ?? engine.formValues(state, step.id);
-      const { completion } = await engine.submit(key, step.id, raw, { baseDir: opts.baseDir });
+      let completion: Promise<RunState>;
+      try {
+        ({ completion } = await engine.submit(key, step.id, raw, { baseDir: opts.baseDir }));
+      } catch (e) {
+        // Another process took this step between our read and our submit: look again.
+        if (e instanceof EngineError && (e.code === 'already_done' || e.code === 'running') && retries++ < MAX_RACE_RETRIES) {
+          i--;
+          continue;
+        }
+        throw e;
+      }
       state = await completion;
       obs.onStepEnd?.(step, state);
-      const s = state.steps[step.id]!;
-      if (s.status !== 'done') return { state, resumed: !created, failed: { step: step.id, error: s.error ?? s.status } };
+      const done = state.steps[step.id]!;
+      if (done.status !== 'done') return { state, resumed: !created, failed: { step: step.id, error: done.error ?? done.status } };
     }
     return { state, resumed: !created };
   } finally {
     engine.bus.off('progress', onProgress);
+  }
+}
+
+const MAX_RACE_RETRIES = 20;
+const RACE_POLL_MS = 100;
+
+/** The run's state once the step is not running in another process (a dead owner counts as not running). */
+async function notRunningElsewhere(engine: Engine, key: string, stepId: string): Promise<RunState> {
+  for (;;) {
+    const state = engine.get(key);
+    if (state.steps[stepId]?.status !== 'running') return state;
+    await new Promise((r) => setTimeout(r, RACE_POLL_MS));
   }
 }

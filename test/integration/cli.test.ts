@@ -243,7 +243,10 @@ test('bad job files and bad usage: exit 2, stderr names the field, and no run is
       assert.equal(r.code, 2, `${c.name}: ${r.stderr}`);
       assert.match(r.stderr, c.err, c.name);
       assert.equal(r.stdout, '', `${c.name}: nothing on stdout`);
-      assert.equal(r.stderr.trim().split('\n').length, 1, `${c.name}: one clean line, no stack: ${r.stderr}`);
+      // One line, or (several problems) one line and the problems indented below it: never a stack.
+      const [head, ...rest] = r.stderr.trim().split('\n');
+      assert.match(head!, /^railbook: /, c.name);
+      assert.ok(rest.every((l) => /^  \S/.test(l) && !/^\s+at /.test(l)), `${c.name}: clean lines, no stack: ${r.stderr}`);
     }
     const missing = await railbook(['run', path.join(d.dir, 'nope.json'), ...d.args]);
     assert.equal(missing.code, 2);

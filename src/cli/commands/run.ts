@@ -6,6 +6,7 @@ import { CliError, EXIT } from '../exit-codes.ts';
 interface Options extends GlobalOptions {
   key?: string;
   profile?: string;
+  rerunChanged?: boolean;
 }
 
 export function runCommand(program: Command): void {
@@ -15,11 +16,14 @@ export function runCommand(program: Command): void {
     .description('run a job file headlessly: every step in order with the file\'s inputs; prints the run key')
     .option('-k, --key <key>', 'run key to create (or resume); overrides the file\'s "key"')
     .option('-p, --profile <name>', 'profile for a new run; overrides the file\'s "profile"')
+    .option('--rerun-changed', 'when the run exists and the file gives a done step other values: revert to the first such step and run again from there')
     .addHelpText('after', `
 The whole file is checked before anything is written: a bad file creates no run.
 Steps left out of "inputs" take their suggested or default values. A file field takes a local
 path, relative to the job file's folder; the file is copied into the run's artifacts.
-A key that already exists resumes that run: steps already done are skipped.
+A key that already exists resumes that run: steps already done are skipped. If the file gives
+a done step other values than the run holds, nothing is changed and the command exits 2 naming
+each differing step and field; --rerun-changed reverts to the first of them and runs on from there.
 
 Progress goes to stderr; stdout's last line is the run key, so scripts can capture it.
 Exit codes: 0 every step done; 1 a step failed (stderr says which and why); 2 bad job file,
@@ -28,24 +32,37 @@ unknown workflow, bad key or bad usage (nothing written).
 Examples:
   railbook run job.json
   key=$(railbook run job.json --key acme-hello-07) && railbook state "$key"
-  railbook export default-hello-01 > job.json && railbook run job.json --key hello-again`)
+  railbook export default-hello-01 > job.json && railbook run job.json --key hello-again
+  railbook run job.json --key default-hello-01 --rerun-changed`)
     .action(async (file: string, opts: Options) => {
       await runJobFile(file, opts);
     });
   withGlobalOptions(cmd);
 }
 
+/** A job refused because the run it names holds other inputs: nothing was changed (exit 2). */
+class UnchangedRunError extends CliError {}
+
 async function runJobFile(file: string, opts: Options): Promise<void> {
-  const [{ readJobFile, checkJob, JobFileError }, { runJob }, { JobProgress }] = await Promise.all([
+  const [{ readJobFile, checkJob, InputsChangedError, JobFileError }, { runJob }, { JobProgress }] = await Promise.all([
     import('../../engine/job-file.ts'),
     import('../../engine/job-runner.ts'),
     import('../progress-bar.ts'),
   ]);
   const named = (e: unknown): unknown => {
+    if (e instanceof InputsChangedError) {
+      const first = e.firstStep;
+      return new UnchangedRunError(
+        `${e.problems.map((p) => p.message).join('\n')}\n` +
+          `railbook: nothing was changed. To revert to step "${first}" and run again from there with this file's inputs: ` +
+          `railbook run ${file} --key ${e.runKey} --rerun-changed (or leave out the key for a new run)`,
+      );
+    }
     if (!(e instanceof JobFileError)) return e;
     // "--key" is not in the file; "" is about the file as a whole and already names it.
-    if (e.field === '' || e.field.startsWith('--')) return new CliError(e.message);
-    return new CliError(`bad job file ${file}: ${e.message}`);
+    const aboutFile = e.problems.some((p) => p.field !== '' && !p.field.startsWith('--'));
+    const text = e.problems.length > 1 ? `${e.problems.length} problems:\n  ${e.message.split('\n').join('\n  ')}` : e.message;
+    return new CliError(aboutFile ? `bad job file ${file}: ${text}` : text);
   };
 
   let loaded: { job: JobFile; baseDir: string };
@@ -55,7 +72,9 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
     throw named(e);
   }
   const job: JobFile = { ...loaded.job, ...(opts.profile !== undefined ? { profile: opts.profile } : {}) };
-  const key = opts.key ?? job.key;
+  // The file's own "key" is the job's business: passing only --key lets a bad one be named rightly.
+  const key = opts.key;
+  const rerunChanged = opts.rerunChanged === true;
   const baseDir = loaded.baseDir;
 
   const engine = await openEngine(opts);
@@ -86,13 +105,14 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
   try {
     try {
       // Everything about the file is checked before the run is created: nothing is written for a bad file.
-      await checkJob(engine, job, { key, baseDir });
+      await checkJob(engine, job, { key, baseDir, rerunChanged });
     } catch (e) {
       throw named(e);
     }
     const result = await runJob(engine, job, {
       key,
       baseDir,
+      rerunChanged,
       alreadyChecked: true,
       observer: {
         onRunOpen: (k) => { runKey = k; },
@@ -118,7 +138,8 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
     process.stdout.write(`${finalKey}\n`);
   } catch (e) {
     // A run was created, then something other than a step failed (e.g. a suggested value did not validate).
-    if (runKey && !(e instanceof CliError && e.exitCode === EXIT.stepFailed)) {
+    // (A job refused for changed inputs changed nothing: its message already says what to do.)
+    if (runKey && !(e instanceof CliError && e.exitCode === EXIT.stepFailed) && !(e instanceof UnchangedRunError)) {
       const { describeError } = await import('../errors.ts');
       const d = describeError(e);
       throw new CliError(`${d.message}\nrailbook: run ${runKey} was kept; resume with: railbook run ${file} --key ${runKey}`, d.exitCode);

@@ -4,7 +4,8 @@ import type { AnyStep, Workflow } from '../../engine/workflow.ts';
 import { isArtifactRef } from '../../store/artifact-ref.ts';
 import { displayValue } from '../../widgets/display.ts';
 import type { RunEvent } from '../../store/event-log.ts';
-import { formatTime } from './format.ts';
+import { formatDuration, formatTime } from './format.ts';
+import { historyEntries, type HistoryEntry } from './history-entries.ts';
 import { runStatus } from './run-status.ts';
 import { urls } from './urls.ts';
 import { When } from './when.tsx';
@@ -91,7 +92,9 @@ export function History({ wf, state, events }: { wf: Workflow; state: RunState; 
         <p class="muted">Nothing yet.</p>
       ) : (
         <ol class="events" reversed>
-          {events.map((e) => {
+          {historyEntries(events, (id) => steps.get(id)?.step).map((entry) => {
+            if (entry.kind === 'work') return <WorkEntry entry={entry} title={steps.get(entry.step)?.title ?? entry.step} step={steps.get(entry.step)?.step} />;
+            const e = entry.event;
             const s = e.step ? steps.get(e.step) : undefined;
             const input = e.type === 'submitted' ? inputSummary(s?.step, e.detail?.input) : undefined;
             const error = typeof e.detail?.error === 'string' ? e.detail.error : undefined;
@@ -109,5 +112,27 @@ export function History({ wf, state, events }: { wf: Workflow; state: RunState; 
         </ol>
       )}
     </section>
+  );
+}
+
+const OUTCOME: Record<string, string> = { completed: 'Finished', failed: 'Failed', cancelled: 'Stopped', interrupted: 'Interrupted' };
+
+/** A step's work as one entry: what it was given, how it ended, and how long it took. */
+function WorkEntry({ entry, title, step }: { entry: Extract<HistoryEntry, { kind: 'work' }>; title: string; step: AnyStep | undefined }): Child {
+  const end = entry.ended;
+  const input = inputSummary(step, entry.started.detail?.input);
+  const error = typeof end?.detail?.error === 'string' ? end.detail.error : undefined;
+  const took = end ? formatDuration(entry.started.at, end.at) : '';
+  return (
+    <li class={`event event-work event-${end?.type ?? 'submitted'}`}>
+      <span class="event-what">{end ? OUTCOME[end.type] ?? end.type : 'Running'}</span>
+      <When iso={end?.at ?? entry.started.at} />
+      <span class="event-step">
+        {title}
+        {took ? <small class="event-took"> · took {took}</small> : <small class="event-took"> · started <When iso={entry.started.at} phrase /></small>}
+      </span>
+      {input ? <small class="event-detail" title={input.length > 120 ? input : undefined}>{clip(input, 120)}</small> : null}
+      {error ? <small class="event-error">{error}</small> : null}
+    </li>
   );
 }
