@@ -94,7 +94,8 @@ describe('browser: widgets workflow', () => {
       const ref = (app.engine.get(key).steps.upload!.output as { file: { sha256: string; path: string } }).file;
       assert.equal(ref.sha256, sha);
       const href = await page.locator('#step-upload .step-output a').getAttribute('href');
-      assert.equal(href, `/files/${ref.path}`);
+      // The link carries the file's own name, so a download is saved as "data.bin".
+      assert.equal(href, `/files/${ref.path}?name=data.bin`);
       const served = await page.evaluate(async (u) => {
         const r = await fetch(u);
         return { status: r.status, size: (await r.arrayBuffer()).byteLength };
