@@ -67,6 +67,8 @@ export interface EngineOptions {
    * them (and the widgets they import) saves a good part of the start-up time.
    */
   workflows?: boolean;
+  /** The one upload limit in bytes (`--max-upload`); the engine's default when absent. */
+  maxUploadBytes?: number | undefined;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function openEngine(opts: GlobalOptions, o: EngineOptions = {}): Pr
   if (o.warn !== false) warnLoadErrors(registry);
   const store = openStore(opts.dataDir, resolveDataDir, (dir) => new Store(dir));
   try {
-    return new Engine(store, registry);
+    return new Engine(store, registry, { maxUploadBytes: o.maxUploadBytes });
   } catch (e) {
     store.close();
     throw e;

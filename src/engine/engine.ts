@@ -3,18 +3,27 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
-import { ownerAlive } from '../store/executions.ts';
 import { now } from './clock.ts';
 import { EngineError } from './errors.ts';
 import type { Registry } from './registry.ts';
 import { formatRunKey, validateRunKey } from './run-key.ts';
 import { emptyStep, newRunState, type RunState, type StepState } from './run-state.ts';
 import { livePrepareContext } from './prepare-context.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limit.ts';
 import { prepareInput } from './step-input.ts';
+import { applyRevert, applyUndo, previewRevert, undoOffer, UNDO_LOOKBACK, type RevertHost, type RevertPreview, type UndoOffer } from './revert.ts';
+import { Orphans } from './orphans.ts';
 import { StepExecutor } from './step-executor.ts';
+import { RunAdmin, type RunInventory } from './run-admin.ts';
+import type { RunSummary } from '../store/run-repo.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
 
 export { MAX_OUTPUT_JSON_BYTES } from './step-executor.ts';
+
+export interface EngineOptions {
+  /** Largest file an upload or a job file may hold (default DEFAULT_MAX_UPLOAD_BYTES, 10 GB). */
+  maxUploadBytes?: number | undefined;
+}
 
 export interface SubmitResult {
   /** The state right after the input was accepted (the step is `done`, or `running` if it has work to do). */
@@ -45,10 +54,16 @@ export class Engine {
   readonly owner = randomUUID();
   readonly bus = new EventEmitter<EngineEvents>();
   private readonly executor: StepExecutor;
+  private readonly orphans: Orphans;
 
-  constructor(readonly store: Store, readonly registry: Registry) {
+  /** The one upload limit (bytes): web uploads and job files' local files. */
+  readonly maxUploadBytes: number;
+
+  constructor(readonly store: Store, readonly registry: Registry, opts: EngineOptions = {}) {
+    this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.bus.setMaxListeners(0);
     this.executor = new StepExecutor(store, this.bus);
+    this.orphans = new Orphans(store, this.executor, this.owner, (key) => this.bus.emit('change', key));
     this.recover();
   }
 
@@ -83,7 +98,7 @@ export class Engine {
         const existing = this.store.runs.get(typed);
         if (existing) {
           if (existing.workflow !== wf.id) throw new EngineError('workflow_mismatch', `run "${typed}" belongs to workflow "${existing.workflow}", not "${wf.id}"`);
-          return { state: this.reap(existing), created: false };
+          return { state: this.orphans.reap(existing), created: false };
         }
       }
       let number: number | null = null;
@@ -106,8 +121,8 @@ export class Engine {
     const state = this.store.runs.get(key);
     if (!state) throw new EngineError('not_found', `no run "${key}"`);
     // Reads stay lock-free; only a run with an orphaned step takes the write lock to mark it.
-    if (!Object.keys(state.steps).some((id) => this.orphaned(state, id))) return withAllSteps(state, this.registry.get(state.workflow));
-    return withAllSteps(this.store.tx(() => this.reap(this.store.runs.get(key)!)), this.registry.get(state.workflow));
+    if (!Object.keys(state.steps).some((id) => this.orphans.orphaned(state, id))) return withAllSteps(state, this.registry.get(state.workflow));
+    return withAllSteps(this.store.tx(() => this.orphans.reap(this.stored(key))), this.registry.get(state.workflow));
   }
 
   /** Values to pre-fill a step's form with: what was entered before, else a suggestion, else defaults. */
@@ -147,7 +162,7 @@ export class Engine {
     let state: RunState;
     const execId = randomUUID();
     try {
-      input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir, stored));
+      input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir, stored, this.maxUploadBytes));
       state = this.accept(key, wf, step, input, execId);
     } catch (e) {
       // Refused after all (bad input, or the run changed meanwhile): files stored for it are
@@ -172,7 +187,7 @@ export class Engine {
   private accept(key: string, wf: Workflow, step: AnyStep, input: Record<string, unknown>, execId: string): RunState {
     const stepId = step.id;
     return this.store.tx(() => {
-      const st = this.reap(this.store.runs.get(key)!);
+      const st = this.orphans.reap(this.stored(key));
       this.checkSubmittable(st, wf, stepId);
       const t = now();
       const s: StepState = { input, output: null, status: 'running', startedAt: t, finishedAt: null };
@@ -186,45 +201,34 @@ export class Engine {
     });
   }
 
-  /** Go back to `stepId`: it asks for input again (pre-filled), and every later step is cleared. */
+  /**
+   * Go back to `stepId`: it asks for input again (pre-filled), and every later step is cleared.
+   * The `reverted` event keeps the cleared steps as they were, for `undoRevert` (revert.ts).
+   */
   revert(key: string, stepId: string): RunState {
-    const wf = this.workflow(this.get(key).workflow);
-    const idx = wf.steps.findIndex((s) => s.id === stepId);
-    if (idx < 0) this.step(wf, stepId);
-    const state = this.store.tx(() => {
-      const st = this.reap(this.store.runs.get(key)!);
-      if (st.finalized) throw new EngineError('finalized', `run "${key}" is finalized; unfinalize it before reverting`);
-      const firstOpen = wf.steps.findIndex((s) => st.steps[s.id]?.status !== 'done');
-      if (firstOpen >= 0 && idx > firstOpen) {
-        throw new EngineError('out_of_order', `cannot revert to "${stepId}": step "${wf.steps[firstOpen]!.id}" before it is not done yet`);
-      }
-      // Reverting to the step that already asks for input changes nothing: no event, no update.
-      const target = st.steps[stepId]?.status ?? 'pending';
-      if (target !== 'done' && target !== 'running') return st;
-      const t = now();
-      wf.steps.forEach((s, i) => {
-        if (i < idx) return;
-        const old = st.steps[s.id] ?? emptyStep();
-        if (old.status === 'running') {
-          const ex = this.store.executions.get(key, s.id);
-          if (ex && ex.owner !== this.owner) {
-            throw new EngineError('running', `step "${s.id}" is running in another Railbook process (pid ${ex.pid}); stop it there first`);
-          }
-          this.executor.stop(key, s.id);
-          this.store.events.append(key, now(), 'cancelled', s.id, { reason: 'reverted' });
-        }
-        // The reverted step keeps its input so its form comes back as it was; later steps
-        // keep theirs only if they asked to.
-        const keep = i === idx || s.keepOnRevert === true;
-        st.steps[s.id] = { ...emptyStep(), input: keep ? old.input : null };
-      });
-      st.updated = t;
-      this.store.runs.update(st);
-      this.store.events.append(key, t, 'reverted', stepId);
-      return st;
-    });
-    this.bus.emit('change', key);
-    return state;
+    return this.mutate(key, (st, wf, t) => applyRevert(this.revertHost(), st, wf, this.step(wf, stepId).id, t));
+  }
+
+  /** What a revert to `stepId` would clear (steps losing an output or running work, and how long it took), changing nothing. */
+  revertPreview(key: string, stepId: string): RevertPreview {
+    const st = this.get(key);
+    const wf = this.workflow(st.workflow);
+    return previewRevert(st, wf, this.step(wf, stepId).id, Date.now());
+  }
+
+  /** Brings back the steps the last revert cleared, exactly; only until the run changes again (see revert.ts). */
+  undoRevert(key: string): RunState {
+    return this.mutate(key, (st, _wf, t) => (applyUndo(this.revertHost(), st, t), true));
+  }
+
+  /** What `undoRevert` would restore now, or undefined if it would be refused. */
+  undoOffer(key: string): UndoOffer | undefined {
+    const st = this.get(key);
+    return undoOffer(st, this.registry.get(st.workflow), this.store.events.forRun(key, UNDO_LOOKBACK));
+  }
+
+  private revertHost(): RevertHost {
+    return { store: this.store, owner: this.owner, stop: (k, s) => this.executor.stop(k, s) };
   }
 
   finalize(key: string): RunState {
@@ -288,7 +292,7 @@ export class Engine {
   shutdown(): void {
     for (const [key, stepId] of this.executor.running()) {
       try {
-        this.interrupt(key, stepId, 'the Railbook process stopped');
+        this.orphans.interrupt(key, stepId, 'the Railbook process stopped');
       } catch {
         // The database may already be closed; the next start reaps it instead.
       }
@@ -307,7 +311,55 @@ export class Engine {
     }
   }
 
+  // ---- run administration: archive, unarchive, delete, lists (see run-admin.ts) ----
+
+  private adminImpl?: RunAdmin;
+  private get admin(): RunAdmin {
+    return (this.adminImpl ??= new RunAdmin({
+      store: this.store,
+      get: (key) => this.get(key),
+      workflow: (id) => this.registry.get(id),
+      executing: (key) => this.executor.running().some(([run]) => run === key),
+      changed: (key) => this.bus.emit('change', key),
+    }));
+  }
+
+  /** Hides the run from lists; it is kept whole and still opens by its key. */
+  archive(key: string): RunState {
+    return this.admin.archive(key);
+  }
+
+  unarchive(key: string): RunState {
+    return this.admin.unarchive(key);
+  }
+
+  /** What deleting the run would remove (steps done, artifact files and bytes), and any step running. */
+  deletionSummary(key: string): Promise<RunInventory> {
+    return this.admin.inventory(key);
+  }
+
+  /** Deletes the run, its events, executions and artifacts folder. Refused while a step of it runs. */
+  deleteRun(key: string): Promise<RunInventory> {
+    return this.admin.delete(key);
+  }
+
+  /** Runs, newest first; archived ones only when asked (`archived: 'only' | 'all'`). */
+  listRuns(filter: Parameters<Store['runs']['list']>[0] = {}): RunSummary[] {
+    return this.store.runs.list(filter);
+  }
+
+  countRuns(filter: Parameters<Store['runs']['count']>[0]): number {
+    return this.store.runs.count(filter);
+  }
+
   // ---- internals ----
+
+  /** The run as stored, read inside a transaction; it may have been deleted since the caller last looked. */
+  private stored(key: string): RunState {
+    const st = this.store.runs.get(key);
+    if (!st) throw new EngineError('not_found', `no run "${key}" (it was deleted)`);
+    return st;
+  }
 
   private checkSubmittable(st: RunState, wf: Workflow, stepId: string): void {
     if (st.finalized) throw new EngineError('finalized', `run "${st.key}" is finalized; unfinalize it to change it`);
@@ -330,7 +382,7 @@ export class Engine {
     const wf = this.workflow(this.get(key).workflow);
     let changed = false;
     const state = this.store.tx(() => {
-      const st = this.reap(this.store.runs.get(key)!);
+      const st = this.orphans.reap(this.stored(key));
       const t = now();
       changed = fn(st, wf, t);
       if (changed) {
@@ -341,49 +393,6 @@ export class Engine {
     });
     if (changed) this.bus.emit('change', key);
     return state;
-  }
-
-  /** A step that says it is running, but whose executing process is gone (or never registered it). */
-  private orphaned(st: RunState, stepId: string): boolean {
-    if (st.steps[stepId]?.status !== 'running') return false;
-    const ex = this.store.executions.get(st.key, stepId);
-    if (!ex) return true;
-    if (ex.owner === this.owner) return !this.executor.isRunning(st.key, stepId);
-    return ex.pid === process.pid || !ownerAlive(ex);
-  }
-
-  /** Inside a transaction: running steps whose executor is gone become interrupted. */
-  private reap(st: RunState): RunState {
-    let changed = false;
-    for (const [stepId, s] of Object.entries(st.steps)) {
-      if (!this.orphaned(st, stepId)) continue;
-      const ex = this.store.executions.get(st.key, stepId);
-      const t = now();
-      st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: 'the process running this step stopped before it finished' };
-      if (ex) this.store.executions.release(st.key, stepId);
-      this.store.events.append(st.key, t, 'interrupted', stepId, ex ? { pid: ex.pid } : undefined);
-      st.updated = t;
-      changed = true;
-    }
-    if (changed) {
-      this.store.runs.update(st);
-      queueMicrotask(() => this.bus.emit('change', st.key));
-    }
-    return st;
-  }
-
-  private interrupt(key: string, stepId: string, why: string): void {
-    this.store.tx(() => {
-      const st = this.store.runs.get(key);
-      const s = st?.steps[stepId];
-      if (!st || !s || s.status !== 'running') return;
-      const t = now();
-      st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: why };
-      st.updated = t;
-      this.store.runs.update(st);
-      this.store.executions.release(key, stepId);
-      this.store.events.append(key, t, 'interrupted', stepId);
-    });
   }
 }
 

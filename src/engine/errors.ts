@@ -7,6 +7,8 @@ export type EngineErrorCode =
   | 'already_done'   // submit on a done step: revert to it first
   | 'running'        // the step is executing right now
   | 'not_complete'   // finalize before every step is done
+  | 'undo_unavailable'  // nothing to undo: no revert, or the run changed since
+  | 'artifacts_missing' // undo would restore references to files that are gone
   | 'workflow_mismatch';
 
 /** An error the person can act on; `code` lets the web layer pick a status and the CLI an exit code. */

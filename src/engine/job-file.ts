@@ -90,7 +90,7 @@ export async function checkJob(
   for (const stepId of Object.keys(job.inputs)) {
     if (!wf.steps.some((s) => s.id === stepId)) problems.push({ field: `inputs.${stepId}`, message: `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((s) => s.id).join(', ')})` });
   }
-  const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', opts.baseDir);
+  const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', opts.baseDir, engine.maxUploadBytes);
   // A resumed run keeps its done steps; they need no input.
   const found = key !== undefined && problems.every((p) => !p.field.endsWith('key')) ? engine.store.runs.get(key.trim()) : undefined;
   const existing = found?.workflow === wf.id ? found : undefined;

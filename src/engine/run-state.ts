@@ -28,6 +28,8 @@ export interface RunState {
   updated: string;
   /** When the run was locked, or null while it is open. */
   finalized: string | null;
+  /** When the run was archived (hidden from lists, kept); absent or null while it is not. */
+  archived?: string | null;
   steps: Record<string, StepState>;
 }
 

@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactRef } from './artifact-ref.ts';
+import type { UploadedFile } from './uploaded-file.ts';
 
 export class PathEscapeError extends Error {}
 
@@ -34,6 +35,26 @@ export class Artifacts {
     const name = opts.name?.trim() || path.basename(localPath);
     const file = await this.place(runKey, name, sha256, async (tmp) => copyFile(localPath, tmp), opts.onCreated);
     return ref(this.dataDir, file, sha256, st.size, name, opts.mime);
+  }
+
+  /**
+   * Moves an upload that is already on disk (hashed as it arrived) into the run's artifacts: a
+   * rename within the data folder, so a multi-GB file is neither copied nor read again. If the
+   * run already holds the same content under the same name, the upload is simply dropped.
+   */
+  async adopt(runKey: string, upload: UploadedFile, opts: { name?: string | undefined; mime?: string | undefined; onCreated?: ((file: string) => void) | undefined } = {}): Promise<ArtifactRef> {
+    const name = opts.name?.trim() || upload.name || 'upload';
+    const file = await this.place(runKey, name, upload.sha256, async (tmp) => {
+      try {
+        await rename(upload.tempPath, tmp);
+      } catch (e) {
+        // Another filesystem after all (a data folder whose artifacts/ is a mount): copy once.
+        if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+        await copyFile(upload.tempPath, tmp);
+        await rm(upload.tempPath, { force: true });
+      }
+    }, opts.onCreated);
+    return ref(this.dataDir, file, upload.sha256, upload.size, name, opts.mime);
   }
 
   /** Absolute path of an artifact, refusing any reference that points outside the data folder. */

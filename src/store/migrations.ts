@@ -52,4 +52,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN id TEXT NOT NULL DEFAULT '';
   ALTER TABLE executions ADD COLUMN proc TEXT;
   `,
+  // 3: archived runs (hidden from lists, kept), and the highest number each profile and workflow
+  //    has handed out, so a deleted run's number is never given to a new run (a key a person
+  //    wrote down must not come back naming different work).
+  `
+  ALTER TABLE runs ADD COLUMN archived TEXT;
+  CREATE TABLE run_numbers (
+    profile  TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    last     INTEGER NOT NULL,
+    PRIMARY KEY (profile, workflow)
+  );
+  `,
 ];

@@ -8,6 +8,7 @@ import { apiRoutes } from './routes/api.ts';
 import { assetsRoute } from './routes/assets.ts';
 import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
 import { profileRoutes } from './routes/profiles.tsx';
+import { runBarRoutes } from './routes/run-bar.tsx';
 import { runRoutes } from './routes/runs.tsx';
 import { stepRoutes } from './routes/steps.tsx';
 import { requestSizeLimit } from './body-limit.ts';
@@ -25,7 +26,7 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   const app = new Hono();
   const csrfSecret = engine.store.settings.getOrInit('csrf_secret', () => randomBytes(32).toString('hex'));
   // First: nothing below may read a body larger than any form needs.
-  app.use('*', requestSizeLimit(engine.registry));
+  app.use('*', requestSizeLimit(engine.registry, engine.maxUploadBytes));
   app.use('*', security({ accessToken: opts.accessToken, csrfSecret }));
 
   app.route('/assets', assetsRoute());
@@ -33,6 +34,7 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   app.route('/api', apiRoutes(engine));
   app.route('/', profileRoutes(engine));
   app.route('/', stepRoutes(engine));
+  app.route('/', runBarRoutes(engine));
   app.route('/', runRoutes(engine));
 
   app.notFound((c) => problem(c, engine, 404, 'Not found', `There is no page at ${c.req.path}`, 'not_found'));

@@ -4,6 +4,7 @@ import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Engine } from '../engine/engine.ts';
+import { sweepStaleUploads } from '../store/uploaded-file.ts';
 import { createApp } from './app.tsx';
 import { DEFAULT_HOST, DEFAULT_PORT } from './listen-defaults.ts';
 
@@ -59,6 +60,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (token !== undefined && token.length < 8) throw new Error('the access token is too short — use at least 8 characters (or leave it out to have one generated)');
   if (token === undefined && !isLoopbackHost(host)) token = randomBytes(24).toString('base64url');
 
+  // Temp uploads a killed server left behind (a live one's, sharing the folder, are kept).
+  sweepStaleUploads(opts.engine.store.dataDir);
   const app = createApp(opts.engine, { accessToken: token });
   const server = await listen(app, bindHost, port);
   const addr = server.address() as AddressInfo;

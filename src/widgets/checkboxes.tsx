@@ -3,6 +3,7 @@ import type { InputWidget } from './widget.ts';
 import { GroupField, itemId } from './field.tsx';
 import { formStrings } from './form-values.ts';
 import { listOptions, normalizeOptions, optionLabel, optionValues, plural, type OptionInput } from './options.ts';
+import { excerpt } from './excerpt.ts';
 
 export interface CheckboxesOptions<V extends string> {
   label: string;
@@ -26,7 +27,7 @@ export function checkboxes<const V extends string>(o: CheckboxesOptions<V>): Inp
   const allowed = new Set<string>(opts.map((x) => x.value));
   const listed = listOptions(opts);
   const item = z.enum(optionValues(opts), {
-    error: (iss) => (typeof iss.input === 'string' ? `"${iss.input}" is not one of: ${listed}` : `Choose from: ${listed}`),
+    error: (iss) => (typeof iss.input === 'string' ? `"${excerpt(iss.input)}" is not one of: ${listed}` : `Choose from: ${listed}`),
   });
   const list = z
     .array(item, { error: `Choose from: ${listed} (a list)` })

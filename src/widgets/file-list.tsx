@@ -6,6 +6,7 @@ import { GroupField, itemId } from './field.tsx';
 import { formStrings } from './form-values.ts';
 import { formatBytes } from './format.ts';
 import { plural } from './options.ts';
+import { excerpt } from './excerpt.ts';
 
 export interface FileListOptions {
   label: string;
@@ -85,7 +86,7 @@ export function fileList(o: FileListOptions): FileListWidget {
   }
 
   const name = z.string({ error: 'Give file names as text' }).refine(isPlainFileName, {
-    error: (iss) => `"${String(iss.input)}" is not a plain file name (no folders, "/" or "..")`,
+    error: (iss) => `"${excerpt(String(iss.input))}" is not a plain file name (no folders, "/" or "..")`,
   });
   const schema = z
     .array(name, { error: 'Choose files from the list' })

@@ -1,10 +1,10 @@
-import type { FormBody } from './widget.ts';
+import type { FormBody, FormValue } from './widget.ts';
 
-// A parsed form body holds a string, a File, or an array of them when a name repeats
+// A parsed form body holds a string, a file, or an array of them when a name repeats
 // (checkboxes, multi-selects). These helpers give every widget one way to read it.
 
 /** Every value sent under `name`, as an array (empty when the name is absent). */
-export function formValues(body: FormBody, name: string): (string | File)[] {
+export function formValues(body: FormBody, name: string): FormValue[] {
   const v = body[name];
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
@@ -20,7 +20,7 @@ export function formStrings(body: FormBody, name: string): string[] {
  * is passed on as is, so the schema rejects it with the widget's own message instead of us
  * silently dropping it.
  */
-export function formSingle(body: FormBody, name: string): string | File | undefined {
+export function formSingle(body: FormBody, name: string): FormValue | undefined {
   const all = formValues(body, name);
   return all.find((v) => typeof v === 'string') ?? all[0];
 }

@@ -1,20 +1,31 @@
 import type { z } from 'zod';
 import type { Child } from 'hono/jsx';
 import type { ArtifactRef } from '../store/artifact-ref.ts';
+import type { UploadedFile } from '../store/uploaded-file.ts';
 
-/** What an HTML form body looks like once parsed (Hono's `parseBody({ all: true })`). */
-export type FormBody = Record<string, string | File | (string | File)[]>;
+/**
+ * One value of a submitted form: text, or a file. The web app streams uploads to disk and hands
+ * widgets an `UploadedFile`; a `File` (in memory) is what in-process callers and tests may pass.
+ */
+export type FormValue = string | File | UploadedFile;
+
+/** What an HTML form body looks like once parsed: a name sent once is a value, a name sent again an array. */
+export type FormBody = Record<string, FormValue | FormValue[]>;
 
 /** Services a widget may need to turn a raw value (an upload, a local path) into a stored value. */
 export interface PrepareContext {
   /** Store bytes as an artifact of the current run. */
   storeBytes(name: string, data: Uint8Array, mime?: string): Promise<ArtifactRef>;
+  /** Move an upload that is already on disk into the run's artifacts (a rename: no second copy, no re-hash). */
+  storeUpload(file: UploadedFile, name?: string, mime?: string): Promise<ArtifactRef>;
   /** Copy a local file (job files name uploads by path) into the run's artifacts, under `name` if given. */
   storeFile(localPath: string, name?: string, mime?: string): Promise<ArtifactRef>;
   /** Absolute path of a local file named in a job file (relative paths are relative to the job file). */
   localPath(p: string): string;
   /** Absolute path of the data folder, for widgets that list files. */
   dataDir: string;
+  /** The one upload limit in bytes (a widget's own `maxBytes` may only narrow it). */
+  maxUploadBytes: number;
 }
 
 export interface FieldRenderProps<T> {
@@ -25,6 +36,8 @@ export interface FieldRenderProps<T> {
   value: T | undefined;
   error?: string | undefined;
   disabled?: boolean;
+  /** The app's upload limit in bytes, for file fields to state under their input. */
+  maxUploadBytes?: number | undefined;
 }
 
 /**
@@ -50,8 +63,11 @@ export interface InputWidget<T = unknown> {
    * state on the server, never from the client.
    */
   readonly keepWhenEmpty?: boolean;
-  /** The most bytes a form may send for this field (file uploads); the server refuses larger requests. */
-  readonly maxBytes?: number;
+  /**
+   * File fields: the largest file this field takes, when narrower than the app's upload limit
+   * (undefined: the app's limit). The server stops reading an upload at this size.
+   */
+  readonly maxBytes?: number | undefined;
   /** The stored value as a person reads it in outputs and the history: a choice's label ("Large"), not its value ("l"). */
   display?(value: T): string;
   /** JSON Schema of the value a job file or API caller gives (defaults to the zod schema's). */

@@ -2,8 +2,10 @@
 // Usage: node --import tsx test/helpers/serve-child.ts <data dir> [extra workflows dir]
 // Boots an engine on the data dir with the built-in, fixture (and extra) workflows, listens on
 // 127.0.0.1 port 0, and prints one line: `RAILBOOK_URL <url>`. SIGTERM closes it gracefully.
+// RAILBOOK_MAX_UPLOAD in its environment sets the upload limit, as for `railbook serve`.
 import { BUILTIN_WORKFLOWS_DIR, loadWorkflows } from '../../src/engine/registry.ts';
 import { Engine } from '../../src/engine/engine.ts';
+import { resolveMaxUpload } from '../../src/engine/upload-limit.ts';
 import { resolveDataDir } from '../../src/store/data-dir.ts';
 import { Store } from '../../src/store/store.ts';
 import { startServer } from '../../src/web/server.ts';
@@ -21,7 +23,7 @@ if (registry.errors.length) {
   process.exit(1);
 }
 const store = new Store(resolveDataDir(dataDirArg));
-const engine = new Engine(store, registry);
+const engine = new Engine(store, registry, { maxUploadBytes: resolveMaxUpload(undefined) });
 const server = await startServer({ engine, port: 0 });
 process.stdout.write(`RAILBOOK_URL ${server.url}\n`);
 

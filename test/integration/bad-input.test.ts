@@ -155,7 +155,7 @@ describe('rules the server enforces by itself (a raw POST skips the UI)', () => 
     assert.deepEqual(st.steps.greeting!.output, { greeting: 'Hello, Ada!', length: 11 });
     // Unfinalize, and the same run takes changes again.
     assert.equal((await post('/wf/hello/runs/locked-1/unfinalize', {})).status, 303);
-    assert.equal((await post('/wf/hello/runs/locked-1/steps/greeting/revert', {})).status, 303);
+    assert.equal((await post('/wf/hello/runs/locked-1/steps/greeting/revert', { confirm: 'yes' })).status, 303);
     assert.equal(engine.get('locked-1').steps.greeting!.status, 'pending');
   });
 
@@ -238,14 +238,15 @@ describe('malformed forms', () => {
     assert.equal(st.steps.greeting!.status, 'pending');
   };
 
-  test('a file where text is expected, or no field at all, is refused per field at 422', async () => {
+  test('a file where text is expected is refused at once (415), no field at all per field at 422', async () => {
     await changesNothing('wrong kinds of value', async () => {
+      // A step without file fields takes no multipart body: refused before it is read.
       const f = new FormData();
       f.set('_csrf', csrf);
       f.set('greeting', new File(['Hello from a file'], 'greeting.txt', { type: 'text/plain' }));
       const file = await post('/wf/hello/runs/form-1/steps/greeting', f);
-      assert.equal(file.status, 422, file.text.slice(0, 200));
-      assert.match(file.text, /id="f-greeting-greeting-error"[^>]*>Enter text, not a number or a list/);
+      assert.equal(file.status, 415, file.text.slice(0, 200));
+      assert.match(file.text, /takes no files/);
 
       const missing = await post('/wf/hello/runs/form-1/steps/greeting', {}, { hx: true });
       assert.equal(missing.status, 422);

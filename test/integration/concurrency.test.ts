@@ -83,7 +83,7 @@ describe('two tabs on two runs, one server', () => {
     assert.equal((await b.post(`/wf/hello/runs/${kb}/steps/greeting`, { greeting: 'Yo Bob' })).status, 303);
     assert.equal((await a.post(`/wf/hello/runs/${ka}/steps/greeting`, { greeting: 'Hi Alice' })).status, 303);
     // Tab B reverts its run: tab A's run is untouched.
-    assert.equal((await b.post(`/wf/hello/runs/${kb}/steps/name/revert`, {})).status, 303);
+    assert.equal((await b.post(`/wf/hello/runs/${kb}/steps/name/revert`, { confirm: 'yes' })).status, 303);
 
     const [sa, sb] = [await a.run(ka), await b.run(kb)];
     assert.deepEqual([sa.steps.name!.output, sa.steps.greeting!.output], [{ name: 'Alice' }, { greeting: 'Hi Alice', length: 8 }]);

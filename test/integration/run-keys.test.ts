@@ -1,5 +1,5 @@
-// Run keys over real HTTP: the landing page offers the next free key (past 99 too), "+ New run"
-// and an empty key take it, a typed key resumes or creates, and a bad typed key comes back on the
+// Run keys over real HTTP: the landing page names the next free key (past 99 too), "+ New run"
+// takes it, a typed key resumes (or, once confirmed, creates), and a bad typed key comes back on the
 // landing page with a clear message, escaped, with nothing created.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -26,9 +26,9 @@ async function open(fields: Record<string, string>): Promise<{ status: number; t
   return { status: r.status, text: await r.text(), location: r.headers.get('location') };
 }
 
-const prefilled = async () => /id="run-key"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*id="run-key"/.exec(await (await fetch(`${base}/wf/hello`)).text())!.slice(1).find(Boolean);
+const prefilled = async () => /<code id="next-key">([^<]*)<\/code>/.exec(await (await fetch(`${base}/wf/hello`)).text())![1];
 
-test('past 99: the landing page offers default-hello-100, and "+ New run" and an empty key take 100, then 101', async () => {
+test('past 99: the landing page offers default-hello-100, and "+ New run" takes 100, then 101; "Open" with no key opens nothing', async () => {
   for (let i = 0; i < 99; i++) engine.open('hello');
   assert.equal(await prefilled(), 'default-hello-100');
   const n = await open({ key: 'whatever is typed', action: 'new' });
@@ -36,14 +36,19 @@ test('past 99: the landing page offers default-hello-100, and "+ New run" and an
   assert.equal(n.location, '/wf/hello/runs/default-hello-100');
   assert.equal(await prefilled(), 'default-hello-101');
   const e = await open({ key: '   ', action: 'open' });
-  assert.equal(e.location, '/wf/hello/runs/default-hello-101');
+  assert.equal(e.status, 422, 'Open is not another "+ New run"');
+  assert.equal(await prefilled(), 'default-hello-101');
+  const n2 = await open({ action: 'new' });
+  assert.equal(n2.location, '/wf/hello/runs/default-hello-101');
   assert.equal(await prefilled(), 'default-hello-102');
   const page = await (await fetch(`${base}/wf/hello/runs/default-hello-100`)).text();
   assert.match(page, /<article id="step-name"/);
 });
 
-test('a typed key creates its run once, then resumes it (no second run, no new event)', async () => {
-  const first = await open({ key: 'client-acme.2024_q1', action: 'open' });
+test('a typed key creates its run once (after asking), then resumes it (no second run, no new event)', async () => {
+  const asked = await open({ key: 'client-acme.2024_q1', action: 'open' });
+  assert.equal(asked.location, '/wf/hello?create=client-acme.2024_q1');
+  const first = await open({ key: 'client-acme.2024_q1', action: 'create' });
   assert.equal(first.status, 303);
   assert.equal(first.location, '/wf/hello/runs/client-acme.2024_q1');
   await (await engine.submit('client-acme.2024_q1', 'name', { name: 'Acme' })).completion;

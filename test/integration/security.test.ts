@@ -145,11 +145,14 @@ describe('security of the local server', () => {
         assert.equal(r.body, 'Forbidden: missing or invalid CSRF token\n');
         assertSecurityHeaders(r, 'CSRF refusal');
       }
-      // Multipart without the field, and JSON (whose body is never read for the token).
+      // Multipart without the field (to a step that takes files: one that takes none refuses
+      // multipart before any check, 415), and JSON (whose body is never read for the token).
       const boundary = 'xx' + randomBytes(6).toString('hex');
       const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nMallory\r\n--${boundary}--\r\n`;
-      const m = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+      const m = await request(port, { method: 'POST', path: `/wf/widgets/runs/${state.key}/steps/upload`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
       assert.equal(m.status, 403);
+      const m2 = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+      assert.equal(m2.status, 415);
       const j = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': 'application/json' }, body: JSON.stringify({ _csrf: csrf, name: 'Mallory' }) });
       assert.equal(j.status, 403);
       for (const action of ['finalize', 'steps/name/revert']) {

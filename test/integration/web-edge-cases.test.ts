@@ -40,7 +40,7 @@ describe('web app edge cases', () => {
   });
 
   test('a 100 kB markdown note of one pathological paragraph is shown as plain text, and the run page still renders', async () => {
-    const open = await c.post('/wf/widgets/runs', { key: 'md-dos' });
+    const open = await c.post('/wf/widgets/runs', { key: 'md-dos', action: 'create' });
     assert.equal(open.status, 303);
     await c.get('/wf/widgets/runs/md-dos');
     assert.equal((await c.post('/wf/widgets/runs/md-dos/steps/title', { title: 'x' }, { hx: true })).status, 200);

@@ -42,6 +42,7 @@ const form = (fields: [string, string][]) => new URLSearchParams(fields).toStrin
 describe('web fast paths', () => {
   test('every kind of response carries the security headers', async () => {
     engine.open('hello', { key: 'hdr-1' });
+    engine.open('widgets', { key: 'hdr-w' });
     const hx = { Origin: base, 'HX-Request': 'true', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' };
     const cases: [string, () => Promise<Response>, number][] = [
       ['page', () => fetch(`${base}/wf/hello/runs/hdr-1`), 200],
@@ -56,7 +57,8 @@ describe('web fast paths', () => {
       ['asset 304', () => fetch(`${base}/assets/app.css`).then((r) => fetch(`${base}/assets/app.css`, { headers: { 'If-None-Match': r.headers.get('etag')! } })), 304],
       ['refusal', () => fetch(`${base}/wf/hello/runs`, { method: 'POST', headers: { Origin: 'http://evil.example' }, body: '' }), 403],
       // Made by hand (an HTTPException's response), so the middleware adds them after the fact.
-      ['unreadable form', () => fetch(`${base}/wf/hello/runs/hdr-1/steps/greeting`, { method: 'POST', headers: { ...hx, 'Content-Type': 'multipart/form-data' }, body: 'greeting=Hi' }), 400],
+      // (Multipart to a step without file fields is refused up front with 415: use the upload step.)
+      ['unreadable form', () => fetch(`${base}/wf/widgets/runs/hdr-w/steps/upload`, { method: 'POST', headers: { ...hx, 'Content-Type': 'multipart/form-data' }, body: 'greeting=Hi' }), 400],
     ];
     for (const [what, make, status] of cases) {
       const r = await make();

@@ -108,7 +108,7 @@ describe('web app: hello over HTTP', () => {
   test('a whole hello run: open, name, suggested greeting, finalize, locked, unfinalize', async () => {
     const landing = await c.get('/wf/hello');
     assert.equal(landing.status, 200);
-    assert.match(landing.text, /id="run-key"[^>]*value="default-hello-01"|value="default-hello-01"[^>]*id="run-key"/);
+    assert.match(landing.text, /<code id="next-key">default-hello-01<\/code>/, '"+ New run" names the key it will take');
 
     const open = await c.post('/wf/hello/runs', { key: '', action: 'new' });
     assert.equal(open.status, 303);
@@ -167,7 +167,7 @@ describe('web app: hello over HTTP', () => {
   });
 
   test('validation errors come back next to the field with the entered value kept', async () => {
-    await c.post('/wf/hello/runs', { key: 'val-test' });
+    await c.post('/wf/hello/runs', { key: 'val-test', action: 'create' });
     const long = 'x'.repeat(81);
     const hx = await c.post('/wf/hello/runs/val-test/steps/name', { name: long }, { hx: true });
     assert.equal(hx.status, 422);
@@ -225,7 +225,7 @@ describe('web app: hello over HTTP', () => {
   });
 
   test('a running step streams progress and done over SSE; its card then comes back done', async () => {
-    await c.post('/wf/slow/runs', { key: 'sse-1' });
+    await c.post('/wf/slow/runs', { key: 'sse-1', action: 'create' });
     const sub = await c.post('/wf/slow/runs/sse-1/steps/count', { steps: '12', delay: '60' }, { hx: true });
     assert.equal(sub.status, 200);
     assert.match(sub.text, /^<article id="step-count"[^>]*data-status="running"/);
@@ -251,7 +251,7 @@ describe('web app: hello over HTTP', () => {
   });
 
   test('progress events are throttled to about ten a second', async () => {
-    await c.post('/wf/slow/runs', { key: 'sse-fast' });
+    await c.post('/wf/slow/runs', { key: 'sse-fast', action: 'create' });
     await c.post('/wf/slow/runs/sse-fast/steps/count', { steps: '400', delay: '2' }, { hx: true });
     const t0 = Date.now();
     const events = await readEvents(`${app.base}/wf/slow/runs/sse-fast/steps/count/events`, (es) => es.some((e) => e.event === 'done'));
@@ -263,7 +263,7 @@ describe('web app: hello over HTTP', () => {
 
   test('a long step keeps running after its SSE client disconnects, and finishes', async () => {
     const baseline = app.engine.bus.listenerCount('progress');
-    await c.post('/wf/slow/runs', { key: 'sse-2' });
+    await c.post('/wf/slow/runs', { key: 'sse-2', action: 'create' });
     await c.post('/wf/slow/runs/sse-2/steps/count', { steps: '15', delay: '60' }, { hx: true });
     const events = await readEvents(`${app.base}/wf/slow/runs/sse-2/steps/count/events`, (es) => es.filter((e) => e.event === 'progress').length >= 2);
     assert.ok(events.length >= 2);
@@ -279,7 +279,7 @@ describe('web app: hello over HTTP', () => {
   });
 
   test('stopping a running step shows its form again to retry; a failed step shows its error', async () => {
-    await c.post('/wf/slow/runs', { key: 'stop-1' });
+    await c.post('/wf/slow/runs', { key: 'stop-1', action: 'create' });
     await c.post('/wf/slow/runs/stop-1/steps/count', { steps: '200', delay: '50' }, { hx: true });
     const page = await c.get('/wf/slow/runs/stop-1');
     assert.match(page.text, /data-status="running"/, 'coming back shows the step still running');
@@ -300,7 +300,7 @@ describe('web app: hello over HTTP', () => {
   });
 
   test('resume after a server restart on the same data folder', async () => {
-    await c.post('/wf/hello/runs', { key: 'restart-1' });
+    await c.post('/wf/hello/runs', { key: 'restart-1', action: 'create' });
     await c.post('/wf/hello/runs/restart-1/steps/name', { name: 'Bob' });
     await app.stop();
 
@@ -374,7 +374,7 @@ describe('web app: more over HTTP', () => {
       const ref = (app.engine.get(key).steps.upload!.output as { file: { path: string; name: string } }).file;
       assert.equal(ref.name, 'note.txt');
       const run = await c.get(`/wf/widgets/runs/${key}`);
-      assert.match(run.text, new RegExp(`href="/files/${ref.path}"`));
+      assert.match(run.text, new RegExp(`href="/files/${ref.path}\\?name=note\\.txt"`));
       const file = await fetch(`${app.base}/files/${ref.path}`);
       assert.equal(file.status, 200);
       assert.equal(await file.text(), 'hello, artifact\n');

@@ -70,7 +70,12 @@ function fakeContext(dataDir = '/data') {
   });
   const ctx: PrepareContext = {
     dataDir,
+    maxUploadBytes: 10_000_000_000,
     localPath: (p) => path.resolve(p),
+    async storeUpload(file, name, mime) {
+      calls.push({ op: 'storeUpload', args: [file, name, mime] });
+      return ref(name ?? file.name, file.size, mime);
+    },
     async storeBytes(name, data, mime) {
       calls.push({ op: 'storeBytes', args: [name, data, mime] });
       return ref(name, data.byteLength, mime);

@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import type { JobFile } from '../../engine/job-file.ts';
 import { closeEngine, openEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { maxUploadFrom, withMaxUploadOption } from '../max-upload.ts';
 
 interface Options extends GlobalOptions {
   key?: string;
   profile?: string;
   rerunChanged?: boolean;
+  maxUpload?: string;
 }
 
 export function runCommand(program: Command): void {
@@ -20,7 +22,8 @@ export function runCommand(program: Command): void {
     .addHelpText('after', `
 The whole file is checked before anything is written: a bad file creates no run.
 Steps left out of "inputs" take their suggested or default values. A file field takes a local
-path, relative to the job file's folder; the file is copied into the run's artifacts.
+path, relative to the job file's folder; the file is copied into the run's artifacts. A file
+larger than the upload limit (default 10 GB; --max-upload or $RAILBOOK_MAX_UPLOAD) is refused.
 A key that already exists resumes that run: steps already done are skipped. If the file gives
 a done step other values than the run holds, nothing is changed and the command exits 2 naming
 each differing step and field; --rerun-changed reverts to the first of them and runs on from there.
@@ -37,6 +40,7 @@ Examples:
     .action(async (file: string, opts: Options) => {
       await runJobFile(file, opts);
     });
+  withMaxUploadOption(cmd);
   withGlobalOptions(cmd);
 }
 
@@ -44,6 +48,7 @@ Examples:
 class UnchangedRunError extends CliError {}
 
 async function runJobFile(file: string, opts: Options): Promise<void> {
+  const maxUploadBytes = maxUploadFrom(opts.maxUpload); // bad usage is reported before the file is read
   const [{ readJobFile, checkJob, InputsChangedError, JobFileError }, { runJob }, { JobProgress }] = await Promise.all([
     import('../../engine/job-file.ts'),
     import('../../engine/job-runner.ts'),
@@ -77,7 +82,7 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
   const rerunChanged = opts.rerunChanged === true;
   const baseDir = loaded.baseDir;
 
-  const engine = await openEngine(opts);
+  const engine = await openEngine(opts, { maxUploadBytes });
   const progress = new JobProgress();
   // This process runs one job: the run it changes is ours (needed to cancel on Ctrl-C).
   let runKey: string | undefined;

@@ -10,6 +10,8 @@ interface Options extends GlobalOptions {
   profile?: string;
   limit: string;
   json?: boolean;
+  archived?: boolean;
+  all?: boolean;
 }
 
 export function runsCommand(program: Command): void {
@@ -19,31 +21,42 @@ export function runsCommand(program: Command): void {
     .option('-w, --workflow <id>', 'only runs of this workflow')
     .option('-p, --profile <name>', 'only runs of this profile')
     .option('-n, --limit <n>', 'at most this many runs', '100')
+    .option('--archived', 'only archived runs (they are left out by default)')
+    .option('--all', 'current and archived runs')
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', `
 Status is one of: "n/m done", "running <step>", "failed <step>", "cancelled <step>",
-"interrupted <step>" or "finalized".
+"interrupted <step>" or "finalized"; "(archived)" marks an archived run.
 
 Examples:
   railbook runs
-  railbook runs --workflow hello --profile acme`)
+  railbook runs --workflow hello --profile acme
+  railbook runs --archived`)
     .action(async (opts: Options) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) {
         const { CliError } = await import('../exit-codes.ts');
         throw new CliError(`--limit must be a positive whole number, not "${opts.limit}"`);
       }
+      if (opts.archived && opts.all) {
+        const { CliError } = await import('../exit-codes.ts');
+        throw new CliError('--archived and --all do not go together: --archived lists only archived runs, --all lists every run');
+      }
+      const archived = opts.all ? 'all' : opts.archived ? 'only' : 'hide';
       await withEngine(opts, (engine) => {
-        const rows = engine.store.runs.list({ workflow: opts.workflow, profile: opts.profile, limit }).map((r) => {
+        const rows = engine.listRuns({ workflow: opts.workflow, profile: opts.profile, limit, archived }).map((r) => {
           const st = currentState(engine, r.key);
-          return { key: r.key, workflow: r.workflow, profile: r.profile, status: st ? runStatus(engine, st) : 'unknown', updated: r.updated, finalized: r.finalized };
+          return { key: r.key, workflow: r.workflow, profile: r.profile, status: st ? runStatus(engine, st) : 'unknown', updated: r.updated, finalized: r.finalized, archived: r.archived };
         });
         if (opts.json) {
           process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         } else if (rows.length === 0) {
-          process.stderr.write('no runs yet\n');
+          process.stderr.write(archived === 'only' ? 'no archived runs\n' : 'no runs yet\n');
         } else {
-          process.stdout.write(formatTable(['KEY', 'WORKFLOW', 'PROFILE', 'STATUS', 'UPDATED'], rows.map((r) => [r.key, r.workflow, r.profile, r.status, localTime(r.updated)])));
+          const status = (r: (typeof rows)[number]) => (r.archived && archived === 'all' ? `${r.status} (archived)` : r.status);
+          process.stdout.write(formatTable(['KEY', 'WORKFLOW', 'PROFILE', 'STATUS', 'UPDATED'], rows.map((r) => [r.key, r.workflow, r.profile, status(r), localTime(r.updated)])));
+          const hidden = archived === 'hide' ? engine.countRuns({ workflow: opts.workflow, profile: opts.profile, archived: 'only' }) : 0;
+          if (hidden > 0) process.stderr.write(`(${hidden} archived run${hidden === 1 ? '' : 's'} not shown: --archived or --all lists them)\n`);
         }
       }, { warn: false, workflows: false });
     });

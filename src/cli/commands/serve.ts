@@ -3,12 +3,14 @@ import type { Command } from 'commander';
 import { closeEngine, displayPath, formatLoadError, openEngine, withGlobalOptions, workflowDirs, type GlobalOptions } from '../context.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../web/listen-defaults.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { maxUploadFrom, withMaxUploadOption } from '../max-upload.ts';
 
 interface Options extends GlobalOptions {
   port: string;
   host: string;
   token?: string;
   open: boolean;
+  maxUpload?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -23,14 +25,20 @@ export function serveCommand(program: Command): void {
 Prints one line with the URL once the app accepts requests. Ctrl-C stops it cleanly: a step
 still running is recorded as interrupted and can be run again after the next start.
 
+Uploads stream to disk (a temp file in the data folder), so memory stays flat whatever their
+size. Each file may be at most the upload limit: 10 GB unless --max-upload or
+$RAILBOOK_MAX_UPLOAD says otherwise (e.g. 500MB, 20GB, 2GiB). The form states it.
+
 Examples:
   railbook serve
   railbook serve --port 0 --no-open           any free port, no browser
   railbook serve --data-dir ~/railbook-data
-  railbook serve --host 0.0.0.0               reachable from your network, token required`)
+  railbook serve --host 0.0.0.0               reachable from your network, token required
+  railbook serve --max-upload 20GB            accept files of up to 20 GB`)
     .action(async (opts: Options) => {
       await serve(opts);
     });
+  withMaxUploadOption(cmd);
   withGlobalOptions(cmd);
 }
 
@@ -46,8 +54,9 @@ async function serve(opts: Options): Promise<void> {
   const port = parsePort(opts.port);
   if (opts.host.trim() === '') throw new CliError('--host is empty; give an address such as 127.0.0.1');
   if (opts.token !== undefined && opts.token.length < 8) throw new CliError('--token is too short: use at least 8 characters (or leave it out to have one generated)');
+  const maxUploadBytes = maxUploadFrom(opts.maxUpload);
   const { startServer } = await import('../../web/server.ts');
-  const engine = await openEngine(opts);
+  const engine = await openEngine(opts, { maxUploadBytes });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ engine, host: opts.host, port, token: opts.token });

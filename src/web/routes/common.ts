@@ -22,6 +22,8 @@ const STATUS: Record<EngineErrorCode, ErrorStatus> = {
   running: 409,
   not_complete: 409,
   workflow_mismatch: 409,
+  undo_unavailable: 409,
+  artifacts_missing: 409,
 };
 
 export function statusOf(e: EngineError): ErrorStatus {

@@ -6,6 +6,7 @@ import { History } from '../views/history.tsx';
 import { RunPage, Steps } from '../views/run-page.tsx';
 import { chrome, isHx, loadRun, noStore, RUN_CHANGED, statusOf, type ErrorStatus } from './common.ts';
 import { runView, type FormOverride } from './run-model.ts';
+import type { RevertConfirmModel } from '../views/revert-confirm.tsx';
 
 /** The whole run page (or, for htmx, the steps container), optionally with a notice or a form's errors. */
 export function respondRun(
@@ -13,10 +14,17 @@ export function respondRun(
   engine: Engine,
   wfId: string,
   key: string,
-  opts: { status?: 200 | ErrorStatus; notice?: string | undefined; override?: FormOverride | undefined } = {},
+  opts: { status?: 200 | ErrorStatus; notice?: string | undefined; override?: FormOverride | undefined; revertConfirm?: { stepId: string; c: RevertConfirmModel } | undefined } = {},
 ): Response | Promise<Response> {
   const { wf, state } = loadRun(engine, wfId, key);
   const v = runView(engine, wf, state, csrfToken(c), { notice: opts.notice, override: opts.override });
+  // The page offers to undo a revert for as long as the engine would accept it.
+  v.undo = engine.undoOffer(key);
+  const ask = opts.revertConfirm;
+  if (ask) {
+    const card = v.cards.find((m) => m.step.id === ask.stepId);
+    if (card) card.revertConfirm = ask.c;
+  }
   noStore(c);
   if (isHx(c)) {
     // Whatever element asked, the answer is the whole run: put it where the run is.

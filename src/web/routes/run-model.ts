@@ -33,6 +33,7 @@ export function cardModel(engine: Engine, wf: Workflow, state: RunState, index: 
     progress: status === 'running' ? engine.progress(state.key, step.id) : undefined,
     renderCtx: renderContext(state),
     csrf,
+    maxUploadBytes: engine.maxUploadBytes,
   };
 }
 

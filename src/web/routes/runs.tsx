@@ -4,6 +4,10 @@ import { EngineError } from '../../engine/errors.ts';
 import { HomePage } from '../views/home.tsx';
 import { LandingPage } from '../views/landing.tsx';
 import { urls } from '../views/urls.ts';
+import { looksAutomatic } from '../../engine/automatic-key.ts';
+import { validateRunKey } from '../../engine/run-key.ts';
+import { readNotice } from './list-notice.ts';
+import { runAdminRoutes } from './run-admin.tsx';
 import { chrome, isHx, noStore, RUN_CHANGED, statusOf } from './common.ts';
 import { guarded, respondHistory, respondRun } from './respond.tsx';
 import { runRows } from './run-rows.ts';
@@ -17,40 +21,83 @@ export function runRoutes(engine: Engine): Hono {
   app.get('/', (c) => {
     noStore(c);
     return c.html(
-      <HomePage chrome={chrome(c, engine)} workflows={engine.registry.list()} errors={engine.registry.errors} runs={runRows(engine, { limit: RECENT })} />,
+      <HomePage
+        chrome={chrome(c, engine)}
+        workflows={engine.registry.list()}
+        errors={engine.registry.errors}
+        runs={runRows(engine, { limit: RECENT })}
+        archivedCount={engine.countRuns({ archived: 'only' })}
+        notice={readNotice(c, engine)}
+      />,
     );
   });
 
-  const landing = (c: Context, wfId: string, opts: { key?: string; error?: string; status?: 200 | 404 | 409 | 422 } = {}) => {
+  const landing = (c: Context, wfId: string, opts: { key?: string; error?: string; create?: string; status?: 200 | 404 | 409 | 422 } = {}) => {
     const wf = engine.workflow(wfId);
     const ch = chrome(c, engine, wf.id);
-    const keys = engine.store.runs.list({ workflow: wf.id, limit: 500 }).map((r) => r.key);
+    const showArchived = c.req.method === 'GET' && c.req.query('show') === 'archived';
+    const keys = engine.listRuns({ workflow: wf.id, limit: 500 }).map((r) => r.key);
     const next = engine.nextKey(wf.id);
     noStore(c);
     return c.html(
       <LandingPage
         chrome={ch}
-        v={{ wf, key: opts.key ?? next, suggested: next, keys, runs: runRows(engine, { workflow: wf.id, limit: RECENT }), csrf: ch.csrf, error: opts.error }}
+        v={{
+          wf,
+          key: opts.key ?? '',
+          suggested: next,
+          keys,
+          runs: runRows(engine, { workflow: wf.id, limit: showArchived ? 500 : RECENT, archived: showArchived ? 'only' : 'hide' }),
+          showArchived,
+          archivedCount: engine.countRuns({ workflow: wf.id, archived: 'only' }),
+          csrf: ch.csrf,
+          error: opts.error,
+          create: opts.create,
+          notice: c.req.method === 'GET' ? readNotice(c, engine, wf.id) : undefined,
+        }}
       />,
       opts.status ?? 200,
     );
   };
 
-  app.get('/wf/:wf', (c) => landing(c, c.req.param('wf')));
+  app.get('/wf/:wf', (c) => {
+    const wfId = c.req.param('wf');
+    const asked = c.req.query('create');
+    if (asked === undefined) return landing(c, wfId);
+    // "Create <key>?": only for a valid key that names no run yet and is not an automatic one.
+    const refusal = typedKeyRefusal(engine, wfId, asked);
+    if (refusal) return landing(c, wfId, { key: asked, error: refusal.message, status: refusal.status });
+    const key = asked.trim();
+    if (engine.store.runs.exists(key)) return c.redirect(urls.run(wfId, key), 302);
+    return landing(c, wfId, { key, create: key });
+  });
   app.get('/wf/:wf/runs', (c) => c.redirect(urls.workflow(c.req.param('wf')), 302));
 
-  // Open (create or resume) a run. "New run", or an empty key, takes the next free number.
+  // "+ New run" takes the next free number. "Open" resumes the run whose key is typed; a key with
+  // no run yet is asked about first ("Create it?"), and "create" (the answer) makes it.
   app.post('/wf/:wf/runs', async (c) => {
     const wfId = c.req.param('wf');
     engine.workflow(wfId);
     const body = await c.req.parseBody();
     const typed = typeof body.key === 'string' ? body.key : '';
-    let key = body.action === 'new' ? undefined : typed;
-    // The suggested new key, taken meanwhile (by another tab): still a new run, not someone else's.
-    if (key !== undefined && key.trim() === body.suggested && engine.store.runs.exists(key.trim())) key = undefined;
-    try {
-      const { state } = engine.open(wfId, { key });
+    const key = typed.trim();
+    const action = body.action === 'new' || body.action === 'create' ? body.action : 'open';
+    const openRun = (k: string | undefined) => {
+      const { state } = engine.open(wfId, { key: k });
       return c.redirect(urls.run(wfId, state.key), 303);
+    };
+    try {
+      if (action === 'new') return openRun(undefined);
+      if (key === '') {
+        return landing(c, wfId, { key: typed, error: 'type the key of a run to open it, or press "+ New run" to start the next one', status: 422 });
+      }
+      // The suggested new key, typed as offered: a new run — also if another tab took that number meanwhile.
+      if (key === body.suggested) return openRun(undefined);
+      if (engine.store.runs.exists(key)) return openRun(key);
+      const refusal = typedKeyRefusal(engine, wfId, typed);
+      if (refusal) return landing(c, wfId, { key: typed, error: refusal.message, status: refusal.status });
+      if (action === 'create') return openRun(key);
+      return c.redirect(`${urls.workflow(wfId)}?create=${encodeURIComponent(key)}`, 303);
     } catch (e) {
       if (e instanceof EngineError && (e.code === 'bad_key' || e.code === 'workflow_mismatch')) {
         return landing(c, wfId, { key: typed, error: e.message, status: statusOf(e) });
@@ -82,7 +129,24 @@ export function runRoutes(engine: Engine): Hono {
     });
   }
 
+  app.route('/', runAdminRoutes(engine));
   return app;
+}
+
+/** Why a typed key may not become a new run of this workflow (bad characters, or an automatic-looking key), if so. */
+function typedKeyRefusal(engine: Engine, wfId: string, typed: string): { message: string; status: 422 } | undefined {
+  let key: string;
+  try {
+    key = validateRunKey(typed);
+  } catch (e) {
+    if (e instanceof EngineError) return { message: e.message, status: 422 };
+    throw e;
+  }
+  if (engine.store.runs.exists(key) || !looksAutomatic(key, wfId)) return undefined;
+  return {
+    message: `there is no run "${key}", and keys of the form <profile>-${wfId}-<number> are given out only by "+ New run" (the next one is ${engine.nextKey(wfId)}). Press "+ New run", or choose a key that does not end in "-${wfId}-<number>"`,
+    status: 422,
+  };
 }
 
 /** Actions on a run named under another workflow's URL are refused. */

@@ -9,8 +9,11 @@ import { stepDomId, urls } from '../views/urls.ts';
 import { csrfToken } from '../security/index.ts';
 import { isHx, loadRun, noStore, RUN_CHANGED, settleWithin } from './common.ts';
 import { formBody } from './form-body.ts';
+import { echoValues } from './echo.ts';
+import { uploadRules } from '../upload-rules.ts';
 import { guarded, respondRun } from './respond.tsx';
 import { cardsFrom, firstOpen, type FormOverride } from './run-model.ts';
+import { revertRoutes } from './revert.tsx';
 
 /** How long a submit waits for a step's work, so that quick steps come back done in one request. */
 export const QUICK_STEP_MS = 300;
@@ -50,7 +53,7 @@ export function stepRoutes(engine: Engine): Hono {
     return guarded(c, engine, wfId, key, async () => {
       const { wf } = loadRun(engine, wfId, key);
       const step = engine.step(wf, stepId);
-      const body = await formBody(c);
+      const body = await formBody(c, uploadRules(step.fields, engine.maxUploadBytes, engine.store.dataDir));
       const raw: Record<string, unknown> = {};
       for (const [name, w] of Object.entries(step.fields)) {
         const v = w.fromForm(body, name);
@@ -64,9 +67,8 @@ export function stepRoutes(engine: Engine): Hono {
         if (state.steps[stepId]?.status === 'running') after = (await settleWithin(completion, QUICK_STEP_MS)) ?? engine.get(key);
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'invalid_input') throw e;
-        // Show the form again with what was entered (files cannot be sent back) and a message per field.
-        const values = Object.fromEntries(Object.entries(raw).filter(([, v]) => !(v instanceof Blob)));
-        const override: FormOverride = { stepId, values, errors: { ...e.fieldErrors } };
+        // Show the form again with what was entered (files cannot be sent back, giant values only in part) and a message per field.
+        const override: FormOverride = { stepId, ...echoValues(raw, { ...e.fieldErrors }) };
         if (!isHx(c)) return respondRun(c, engine, wf.id, key, { status: 422, override });
         return respondCards(c, wf, engine.get(key), stepId, override, 422);
       }
@@ -75,15 +77,8 @@ export function stepRoutes(engine: Engine): Hono {
     });
   });
 
-  app.post(`${base}/revert`, (c) => {
-    const { wf: wfId, key, step: stepId } = c.req.param();
-    return guarded(c, engine, wfId, key, () => {
-      const { wf } = loadRun(engine, wfId, key);
-      engine.revert(key, stepId);
-      if (!isHx(c)) return backToRun(c, wf, key);
-      return respondRun(c, engine, wf.id, key);
-    });
-  });
+  // Revert (asking first when it clears outputs) and its undo.
+  app.route('/', revertRoutes(engine));
 
   app.post(`${base}/cancel`, (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();

@@ -6,6 +6,7 @@ import { displayValue } from '../../widgets/display.ts';
 import type { RunEvent } from '../../store/event-log.ts';
 import { formatDuration, formatTime } from './format.ts';
 import { historyEntries, type HistoryEntry } from './history-entries.ts';
+import { RunOutline } from './run-outline.tsx';
 import { runStatus } from './run-status.ts';
 import { urls } from './urls.ts';
 import { When } from './when.tsx';
@@ -87,6 +88,7 @@ export function History({ wf, state, events }: { wf: Workflow; state: RunState; 
           <a href={`/api/runs/${encodeURIComponent(state.key)}`}>Run state as JSON</a>
         </small>
       </p>
+      <RunOutline wf={wf} state={state} />
       <h3>History</h3>
       {events.length === 0 ? (
         <p class="muted">Nothing yet.</p>

@@ -2,18 +2,28 @@ import type { Child } from 'hono/jsx';
 import type { LoadError } from '../../engine/registry.ts';
 import type { Workflow } from '../../engine/workflow.ts';
 import { Layout, type Chrome } from './layout.tsx';
+import { ListNotice, type ListNoticeModel } from './list-notice.tsx';
 import { Markdown } from './markdown.tsx';
 import { RunsTable, type RunRow } from './runs-table.tsx';
 import { urls } from './urls.ts';
 
 /** `/`: the workflows this app knows, any that failed to load, and the latest runs. */
-export function HomePage(props: { chrome: Chrome; workflows: Workflow[]; errors: LoadError[]; runs: RunRow[] }): Child {
+export function HomePage(props: {
+  chrome: Chrome;
+  workflows: Workflow[];
+  errors: LoadError[];
+  runs: RunRow[];
+  /** Archived runs are left out of the list; say how many, and where to find them. */
+  archivedCount: number;
+  notice?: ListNoticeModel | undefined;
+}): Child {
   return (
     <Layout chrome={props.chrome} title="Workflows">
       <hgroup>
         <h1>Workflows</h1>
         <p>Step-by-step work you can stop, resume, revert and repeat. Everything stays on this machine.</p>
       </hgroup>
+      <ListNotice n={props.notice} csrf={props.chrome.csrf} back={urls.home()} />
       {props.errors.length > 0 ? (
         <article class="load-errors" role="alert" aria-labelledby="load-errors-title">
           <h2 id="load-errors-title">
@@ -53,7 +63,15 @@ export function HomePage(props: { chrome: Chrome; workflows: Workflow[]; errors:
       )}
       <section aria-labelledby="recent-title">
         <h2 id="recent-title">Recent runs</h2>
-        <RunsTable rows={props.runs} showWorkflow caption="Recent runs of every workflow" />
+        <RunsTable rows={props.runs} showWorkflow caption="Recent runs of every workflow" actions={{ csrf: props.chrome.csrf, back: urls.home() }} />
+        {props.archivedCount > 0 ? (
+          <p class="muted archived-count">
+            <small>
+              {props.archivedCount === 1 ? '1 archived run is' : `${props.archivedCount} archived runs are`} not listed: each workflow's page shows
+              its archived runs.
+            </small>
+          </p>
+        ) : null}
       </section>
     </Layout>
   );

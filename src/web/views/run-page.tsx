@@ -4,6 +4,9 @@ import type { Workflow } from '../../engine/workflow.ts';
 import type { RunEvent } from '../../store/event-log.ts';
 import { sentence } from './format.ts';
 import { History } from './history.tsx';
+import { RunBar } from './run-bar.tsx';
+import { UndoRevertOffer } from './revert-confirm.tsx';
+import type { UndoOffer } from '../../engine/revert.ts';
 import { Layout, type Chrome } from './layout.tsx';
 import { FinishCard, StepCard, type CardModel } from './step-card.tsx';
 import { urls } from './urls.ts';
@@ -18,6 +21,8 @@ export interface RunView {
   csrf: string;
   /** A message about the last action on the run (a conflict, say). */
   notice?: string | undefined;
+  /** The last change was a revert that can still be undone: what undo restores. */
+  undo?: UndoOffer | undefined;
 }
 
 /** The run's steps, "run all cells" style. Reverts and finalize re-render this whole container. */
@@ -25,6 +30,7 @@ export function Steps({ v }: { v: RunView }): Child {
   return (
     <div id="steps" class="steps">
       {v.notice ? <p class="notice" role="alert">{sentence(v.notice)}</p> : null}
+      {v.undo ? <Undo v={v} undo={v.undo} /> : null}
       <CardsFragment v={v} />
     </div>
   );
@@ -45,15 +51,17 @@ export function RunPage(props: { chrome: Chrome; v: RunView; events: RunEvent[] 
           <li><span aria-current="page">{v.state.key}</span></li>
         </ul>
       </nav>
-      <hgroup class="run-title">
-        <h1>{v.wf.title}</h1>
-        <p>
-          Run <code class="run-key">{v.state.key}</code>
-        </p>
-      </hgroup>
+      <h1 class="run-title">{v.wf.title}</h1>
+      <RunBar wf={v.wf} state={v.state} csrf={v.csrf} />
       <Steps v={v} />
     </Layout>
   );
+}
+
+function Undo({ v, undo }: { v: RunView; undo: UndoOffer }): Child {
+  const i = v.wf.steps.findIndex((s) => s.id === undo.stepId);
+  const title = v.wf.steps[i]?.title ?? undo.stepId;
+  return <UndoRevertOffer wfId={v.wf.id} runKey={v.state.key} offer={undo} number={i + 1} title={title} csrf={v.csrf} />;
 }
 
 /** Cards that replace one step's card (the step and, once it is done, what follows it). */

@@ -7,6 +7,7 @@ import { formatDuration, formatTime } from './format.ts';
 import { Csrf } from './layout.tsx';
 import { Markdown } from './markdown.tsx';
 import { ProgressView } from './progress.tsx';
+import { RevertConfirm, revertSlotId, type RevertConfirmModel } from './revert-confirm.tsx';
 import { stepDomId, urls } from './urls.ts';
 import { When } from './when.tsx';
 
@@ -30,8 +31,12 @@ export interface CardModel {
   progress?: Progress | undefined;
   renderCtx: RenderContext;
   csrf: string;
+  /** The app's upload limit (bytes), which file fields state under their input. */
+  maxUploadBytes?: number | undefined;
   /** A message about the last action on this step (e.g. it could not be stopped). */
   notice?: string | undefined;
+  /** Asking before a revert to this step: what it would clear. */
+  revertConfirm?: RevertConfirmModel | undefined;
 }
 
 const BADGE: Record<StepStatus, string> = {
@@ -64,6 +69,13 @@ export function StepCard({ m }: { m: CardModel }): Child {
           <span class="step-number">{m.number}.</span> {m.step.title}
         </h2>
         <span class={`badge badge-${m.status}`}>{BADGE[m.status]}</span>
+        {/* Folds a done step down to this header (app.js shows the button; without JavaScript every card stays open). */}
+        {m.status === 'done' ? (
+          <button type="button" class="step-toggle secondary outline small" data-toggle-step aria-expanded="true" aria-controls={domId} hidden>
+            <span class="visually-hidden">Fold or unfold step {m.number}</span>
+            <span aria-hidden="true">▾</span>
+          </button>
+        ) : null}
       </header>
       {m.notice ? <p class="notice" role="alert">{m.notice}</p> : null}
       {m.status === 'done' ? <DoneBody m={m} /> : running ? <RunningBody m={m} /> : <FormBody m={m} />}
@@ -81,7 +93,8 @@ function DoneBody({ m }: { m: CardModel }): Child {
           {m.step.run && m.startedAt && m.finishedAt ? ` · took ${formatDuration(m.startedAt, m.finishedAt)}` : ''}
         </small>
         {m.finalized ? null : (
-          <form method="post" action={urls.revert(m.wfId, m.runKey, m.step.id)} hx-post={urls.revert(m.wfId, m.runKey, m.step.id)} hx-target="#steps" hx-swap="outerHTML" class="inline-form">
+          // Asks first when the revert would clear outputs: the question lands in the slot below.
+          <form method="post" action={urls.revert(m.wfId, m.runKey, m.step.id)} hx-post={urls.revert(m.wfId, m.runKey, m.step.id)} hx-target={`#${revertSlotId(m.step.id)}`} hx-swap="innerHTML" class="inline-form revert-form">
             <Csrf token={m.csrf} />
             <button type="submit" class="secondary outline small" aria-label={`Revert to step ${m.number}: ${m.step.title}`}>
               ↶ Revert
@@ -89,6 +102,9 @@ function DoneBody({ m }: { m: CardModel }): Child {
           </form>
         )}
       </footer>
+      <div id={revertSlotId(m.step.id)} class="revert-slot">
+        {m.revertConfirm ? <RevertConfirm wfId={m.wfId} runKey={m.runKey} stepId={m.step.id} number={m.number} title={m.step.title} csrf={m.csrf} c={m.revertConfirm} /> : null}
+      </div>
     </>
   );
 }
@@ -172,7 +188,7 @@ function FormBody({ m }: { m: CardModel }): Child {
         {m.errors[''] ? <p class="form-error" role="alert">{m.errors['']}</p> : null}
         {fields.length === 0 ? <p class="muted">This step needs no input.</p> : null}
         {fields.map(([name, w]) =>
-          w.render({ name, id: `f-${m.step.id}-${name}`, value: m.values[name], error: m.errors[name] }),
+          w.render({ name, id: `f-${m.step.id}-${name}`, value: m.values[name], error: m.errors[name], maxUploadBytes: m.maxUploadBytes }),
         )}
         <button type="submit">{label}</button>
       </form>

@@ -1,0 +1,16 @@
+import { Hono } from 'hono';
+import type { Engine } from '../../engine/engine.ts';
+import { RunBar } from '../views/run-bar.tsx';
+import { csrfToken } from '../security/index.ts';
+import { loadRun, noStore } from './common.ts';
+
+/** The run page's sticky header alone: it reloads itself whenever the run changes. */
+export function runBarRoutes(engine: Engine): Hono {
+  const app = new Hono();
+  app.get('/wf/:wf/runs/:key/bar', (c) => {
+    const { wf, state } = loadRun(engine, c.req.param('wf'), c.req.param('key'));
+    noStore(c);
+    return c.html(<RunBar wf={wf} state={state} csrf={csrfToken(c)} />);
+  });
+  return app;
+}
