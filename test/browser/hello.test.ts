@@ -1,37 +1,16 @@
 // The hello workflow in real Chromium: clicking and typing, keyboard only, revert and forward,
 // resuming from the key list, back/refresh, profiles, and no console errors or CSP violations.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startTestApp, type TestApp } from './helpers.ts';
+import { describe, test } from 'node:test';
+import { useBrowserApp } from './helpers.ts';
 
 describe('browser: hello', () => {
-  let browser: Browser;
-  let app: TestApp;
+  const t = useBrowserApp();
 
-  before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
-
-  /** `allowStatus`: pages this test loads on purpose with that status (Chrome logs each as a console error). */
-  async function withPage(fn: (page: Page) => Promise<void>, allowStatus: number[] = []): Promise<void> {
-    const { page, context, problems } = await newPage(browser);
-    try {
-      await fn(page);
-      const unexpected = problems.filter((p) => !allowStatus.some((s) => p.includes(`status of ${s} `)));
-      assert.deepEqual(unexpected, [], 'no console errors, page errors or CSP violations');
-    } finally {
-      await context.close();
-    }
-  }
 
   test('a whole run by clicking and typing: name, suggested greeting, finalize, unfinalize', () =>
-    withPage(async (page) => {
-      await page.goto(app.base + '/');
+    t.withPage(async (page) => {
+      await page.goto(t.app.base + '/');
       await page.getByRole('link', { name: 'Hello', exact: true }).first().click();
       await page.waitForURL(/\/wf\/hello$/);
       assert.equal(await page.locator('#next-key').innerText(), 'default-hello-01', '"+ New run" names the key it takes');
@@ -61,24 +40,24 @@ describe('browser: hello', () => {
       assert.equal(await page.locator('form.step-form').count(), 0, 'a finalized run shows no forms');
       assert.equal(await page.getByRole('button', { name: /Revert/ }).count(), 0, 'and no revert buttons');
       await page.locator('#history li.event-finalized').waitFor();
-      assert.ok(app.engine.get('default-hello-01').finalized);
+      assert.ok(t.app.engine.get('default-hello-01').finalized);
 
       await page.getByRole('button', { name: 'Unfinalize' }).click();
       await page.getByRole('button', { name: 'Finalize' }).waitFor();
-      assert.equal(app.engine.get('default-hello-01').finalized, null);
+      assert.equal(t.app.engine.get('default-hello-01').finalized, null);
 
       // Refresh and back return to the same run: the key is in the URL, not in the server's memory.
       await page.reload();
       assert.match(await page.locator('#step-greeting').innerText(), /Good morning, Ada!/);
-      await page.goto(app.base + '/');
+      await page.goto(t.app.base + '/');
       await page.goBack();
       await page.waitForURL(/default-hello-01$/);
       await page.getByRole('button', { name: 'Finalize' }).waitFor();
     }));
 
   test('the whole flow works from the keyboard alone', () =>
-    withPage(async (page) => {
-      await page.goto(app.base + '/wf/hello');
+    t.withPage(async (page) => {
+      await page.goto(t.app.base + '/wf/hello');
       await page.focus('#run-key');
       await page.keyboard.press('Control+A');
       await page.keyboard.type('keyboard-run');
@@ -101,10 +80,10 @@ describe('browser: hello', () => {
       await page.waitForFunction(() => (document.activeElement as HTMLElement | null)?.innerText === 'Finalize');
       await page.keyboard.press('Enter');
       await page.getByRole('button', { name: 'Unfinalize' }).waitFor();
-      assert.equal(app.engine.get('keyboard-run').steps.greeting!.output && (app.engine.get('keyboard-run').steps.greeting!.output as { greeting: string }).greeting, 'Hello, Grace! Welcome.');
+      assert.equal(t.app.engine.get('keyboard-run').steps.greeting!.output && (t.app.engine.get('keyboard-run').steps.greeting!.output as { greeting: string }).greeting, 'Hello, Grace! Welcome.');
 
       // Every input has a label and every button has text.
-      await page.goto(app.base + '/wf/hello/runs/keyboard-run');
+      await page.goto(t.app.base + '/wf/hello/runs/keyboard-run');
       const unlabelled = await page.evaluate(() =>
         [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
           .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
@@ -118,8 +97,8 @@ describe('browser: hello', () => {
     }));
 
   test('revert to a step, then go forward again', () =>
-    withPage(async (page) => {
-      await page.goto(app.base + '/wf/hello');
+    t.withPage(async (page) => {
+      await page.goto(t.app.base + '/wf/hello');
       await page.fill('#run-key', 'revert-run');
       await page.getByRole('button', { name: 'Open' }).click();
       await page.getByRole('button', { name: 'Create revert-run' }).click();
@@ -135,7 +114,7 @@ describe('browser: hello', () => {
       await page.waitForFunction(() => !document.querySelector('#step-greeting'));
       assert.equal(await page.getByLabel('Your name', { exact: true }).inputValue(), 'Alan', 'the reverted step keeps its input');
       assert.equal(await page.locator('#run-finish').count(), 0);
-      assert.equal(app.engine.get('revert-run').steps.greeting!.status, 'pending');
+      assert.equal(t.app.engine.get('revert-run').steps.greeting!.status, 'pending');
 
       await page.getByLabel('Your name', { exact: true }).fill('Alan Turing');
       await page.getByLabel('Your name', { exact: true }).press('Enter');
@@ -147,11 +126,11 @@ describe('browser: hello', () => {
     }));
 
   test('resume a run from the key list on the landing page', () =>
-    withPage(async (page) => {
-      const { state } = app.engine.open('hello', { key: 'resume-me' });
-      await app.engine.submit(state.key, 'name', { name: 'Linus' });
+    t.withPage(async (page) => {
+      const { state } = t.app.engine.open('hello', { key: 'resume-me' });
+      await t.app.engine.submit(state.key, 'name', { name: 'Linus' });
 
-      await page.goto(app.base + '/wf/hello');
+      await page.goto(t.app.base + '/wf/hello');
       const keys = await page.locator('datalist#run-keys option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
       assert.ok(keys.includes('resume-me'), 'existing keys are offered');
       await page.fill('#run-key', 'resume-me');
@@ -161,26 +140,26 @@ describe('browser: hello', () => {
       assert.equal(await page.getByLabel('Greeting', { exact: true }).inputValue(), 'Hello, Linus!');
 
       // The recent-runs table links to it too, with its status.
-      await page.goto(app.base + '/wf/hello');
+      await page.goto(t.app.base + '/wf/hello');
       const row = page.locator('table.runs tr', { hasText: 'resume-me' });
       assert.match(await row.innerText(), /1 of 2 steps done/);
       await row.getByRole('link').click();
       await page.waitForURL(/\/runs\/resume-me$/);
 
       // A bad key is explained on the landing page.
-      await page.goto(app.base + '/wf/hello');
+      await page.goto(t.app.base + '/wf/hello');
       await page.fill('#run-key', 'bad key');
       await page.getByRole('button', { name: 'Open' }).click();
       assert.match(await page.locator('#run-key-error').innerText(), /may use only letters/);
     }, [422]));
 
   test('profiles: create, switch from the menu, rename; new keys follow the profile', () =>
-    withPage(async (page) => {
-      await page.goto(app.base + '/profiles');
+    t.withPage(async (page) => {
+      await page.goto(t.app.base + '/profiles');
       await page.getByLabel('Name of the new profile').fill('acme');
       await page.getByRole('button', { name: 'Create profile' }).click();
       await page.locator('summary', { hasText: 'Profile: acme' }).waitFor();
-      await page.goto(app.base + '/wf/hello');
+      await page.goto(t.app.base + '/wf/hello');
       assert.equal(await page.locator('#next-key').innerText(), 'acme-hello-01');
 
       await page.locator('summary', { hasText: 'Profile: acme' }).click();
@@ -188,12 +167,12 @@ describe('browser: hello', () => {
       await page.waitForURL(/\/wf\/hello$/);
       assert.match(await page.locator('#next-key').innerText(), /^default-hello-/);
 
-      await page.goto(app.base + '/profiles');
+      await page.goto(t.app.base + '/profiles');
       await page.selectOption('#rename-from', 'acme');
       await page.getByLabel('New name').fill('acme2');
       await page.getByRole('button', { name: 'Rename profile' }).click();
       await page.locator('summary', { hasText: 'Profile: default' }).waitFor();
-      assert.deepEqual(app.engine.store.profiles.list(), ['acme2', 'default']);
+      assert.deepEqual(t.app.engine.store.profiles.list(), ['acme2', 'default']);
 
       await page.getByLabel('Name of the new profile').fill('has space');
       await page.getByRole('button', { name: 'Create profile' }).click();
@@ -201,19 +180,19 @@ describe('browser: hello', () => {
     }, [422]));
 
   test('every page loads with its styles and scripts, and without console errors or CSP violations', () =>
-    withPage(async (page) => {
-      app.engine.open('hello', { key: 'pages-run' });
+    t.withPage(async (page) => {
+      t.app.engine.open('hello', { key: 'pages-run' });
       for (const path of ['/', '/wf/hello', '/wf/slow', '/wf/widgets', '/profiles', '/wf/hello/runs/pages-run']) {
-        const r = await page.goto(app.base + path);
+        const r = await page.goto(t.app.base + path);
         assert.equal(r?.status(), 200, path);
-        // Pico and app.css applied (no inline styles are allowed, so this proves the stylesheets loaded).
+        // Pico and t.app.css applied (no inline styles are allowed, so this proves the stylesheets loaded).
         const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
         assert.match(font, /system-ui|sans-serif/, path);
         assert.ok(await page.evaluate(() => typeof (window as any).htmx?.process === 'function'), `htmx runs on ${path}`);
         assert.equal(await page.evaluate(() => (window as any).htmx.config.allowEval), false);
       }
       // The 404 page is a page too (Chrome logs its status, which withPage is told to expect).
-      const r = await page.goto(app.base + '/wf/nope');
+      const r = await page.goto(t.app.base + '/wf/nope');
       assert.equal(r?.status(), 404);
       assert.match(await page.locator('h1').innerText(), /Not found/);
     }, [404]));

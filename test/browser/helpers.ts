@@ -1,6 +1,8 @@
 // Shared by the browser tests: a real server on a temp data folder, and real Chromium
 // (Debian's, driven by playwright-core) that records every console error and page error.
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.RAILBOOK_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,7 +25,9 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-export { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+export { startTestApp, type TestApp };
 
 /** A fresh page (own context: own cookies) that collects console errors, page errors and CSP reports. */
 export async function newPage(browser: Browser): Promise<{ page: Page; context: BrowserContext; problems: string[] }> {
@@ -54,4 +58,48 @@ export async function setRange(page: Page, selector: string, value: number): Pro
     input.dispatchEvent(new Event('input', { bubbles: true }));
     input.dispatchEvent(new Event('change', { bubbles: true }));
   }, value);
+}
+
+export interface BrowserApp {
+  /** Real Chromium, shared by the tests of the enclosing describe(). */
+  readonly browser: Browser;
+  /** A real server on a temp data folder, shared likewise. */
+  readonly app: TestApp;
+  /**
+   * Runs `fn` in a fresh page (own context, own cookies) and fails the test on any console error,
+   * page error or CSP violation — except failed loads with a status in `allowStatus`, for pages a
+   * test loads on purpose with that status (Chromium logs each as a console error).
+   */
+  withPage(fn: (page: Page) => Promise<void>, allowStatus?: number[]): Promise<void>;
+}
+
+/** One browser and one app for the enclosing describe(): started before its first test, stopped after its last. */
+export function useBrowserApp(): BrowserApp {
+  let browser: Browser | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    get app() {
+      return app!;
+    },
+    async withPage(fn, allowStatus = []) {
+      const { page, context, problems } = await newPage(browser!);
+      try {
+        await fn(page);
+        const unexpected = problems.filter((p) => !allowStatus.some((s) => p.includes(`status of ${s} `)));
+        assert.deepEqual(unexpected, [], 'no console errors, page errors or CSP violations');
+      } finally {
+        await context.close();
+      }
+    },
+  };
 }

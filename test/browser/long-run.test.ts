@@ -3,36 +3,21 @@
 // current step" works from anywhere, the run's header stays in view, Escape closes the header
 // menus, and the skip link does not cover the brand.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startTestApp, type TestApp } from './helpers.ts';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { useBrowserApp } from './helpers.ts';
 
 const id = (i: number) => `s${String(i).padStart(2, '0')}`;
 
 describe('browser: a 30-step run', () => {
-  let browser: Browser;
-  let app: TestApp;
+  const t = useBrowserApp();
   let key = '';
 
   before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
-    key = app.engine.open('thirty').state.key;
-    for (let i = 1; i <= 12; i++) await (await app.engine.submit(key, id(i), { value: `value ${i}` })).completion;
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
+    key = t.app.engine.open('thirty').state.key;
+    for (let i = 1; i <= 12; i++) await (await t.app.engine.submit(key, id(i), { value: `value ${i}` })).completion;
   });
 
-  async function withPage(fn: (page: Page) => Promise<void>): Promise<void> {
-    const { page, context, problems } = await newPage(browser);
-    try {
-      await fn(page);
-      assert.deepEqual(problems, [], 'no console errors, page errors or CSP violations');
-    } finally {
-      await context.close();
-    }
-  }
 
   const inViewport = (page: Page, selector: string) =>
     page.locator(selector).evaluate((el) => {
@@ -41,8 +26,8 @@ describe('browser: a 30-step run', () => {
     });
 
   test('opens with focus on the first open field; the outline lists every step with its status', () =>
-    withPage(async (page) => {
-      await page.goto(`${app.base}/wf/thirty/runs/${key}`);
+    t.withPage(async (page) => {
+      await page.goto(`${t.app.base}/wf/thirty/runs/${key}`);
       await page.waitForFunction(() => document.activeElement?.id === 'f-s13-value');
       assert.ok(await inViewport(page, '#step-s13'));
 
@@ -58,8 +43,8 @@ describe('browser: a 30-step run', () => {
     }));
 
   test('the run header stays in view while scrolling; jump to the current step from the top', () =>
-    withPage(async (page) => {
-      await page.goto(`${app.base}/wf/thirty/runs/${key}`);
+    t.withPage(async (page) => {
+      await page.goto(`${t.app.base}/wf/thirty/runs/${key}`);
       await page.waitForFunction(() => document.activeElement?.id === 'f-s13-value');
       for (const y of [0, 1500, 3000, 100_000]) {
         await page.evaluate((to) => window.scrollTo(0, to), y);
@@ -88,8 +73,8 @@ describe('browser: a 30-step run', () => {
     }));
 
   test('done steps fold one by one or all at once, and stay folded after a reload', () =>
-    withPage(async (page) => {
-      await page.goto(`${app.base}/wf/thirty/runs/${key}`);
+    t.withPage(async (page) => {
+      await page.goto(`${t.app.base}/wf/thirty/runs/${key}`);
       const fold = page.locator('[data-collapse-done]');
       await fold.waitFor();
       assert.equal(await fold.innerText(), 'Fold done steps');
@@ -122,8 +107,8 @@ describe('browser: a 30-step run', () => {
     }));
 
   test('Escape closes the header menus; the skip link does not cover the brand', () =>
-    withPage(async (page) => {
-      await page.goto(app.base + '/');
+    t.withPage(async (page) => {
+      await page.goto(t.app.base + '/');
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
       const [skip, brand] = await Promise.all([page.locator('.skip-link').boundingBox(), page.locator('.brand').boundingBox()]);

@@ -1,26 +1,16 @@
 // A long step in real Chromium: a live progress bar over SSE, leaving and coming back, Stop,
 // a re-run that finishes on its own and reloads its card, and a failed step retried.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, newPage, setRange, startTestApp, type TestApp } from './helpers.ts';
+import { describe, test } from 'node:test';
+import { newPage, setRange, useBrowserApp } from './helpers.ts';
 
 describe('browser: long-running step', () => {
-  let browser: Browser;
-  let app: TestApp;
-
-  before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const t = useBrowserApp();
 
   test('live progress, leave and come back, stop, run again to the end, fail and retry', async () => {
-    const { page, context, problems } = await newPage(browser);
+    const { page, context, problems } = await newPage(t.browser);
     try {
-      await page.goto(app.base + '/wf/slow');
+      await page.goto(t.app.base + '/wf/slow');
       await page.getByRole('button', { name: '+ New run' }).click();
       await page.waitForURL(/\/runs\/default-slow-01$/);
 
@@ -37,8 +27,8 @@ describe('browser: long-running step', () => {
       assert.equal(await page.locator('#step-count progress').getAttribute('max'), '60');
 
       // Leave, come back: still running, with its progress.
-      await page.goto(app.base + '/');
-      await page.goto(app.base + '/wf/slow/runs/default-slow-01');
+      await page.goto(t.app.base + '/');
+      await page.goto(t.app.base + '/wf/slow/runs/default-slow-01');
       await page.locator('#step-count[data-status="running"]').waitFor();
       const v1 = Number(await page.locator('#step-count progress').getAttribute('value'));
       assert.ok(v1 >= 3, `progress kept going (${v1})`);
@@ -48,7 +38,7 @@ describe('browser: long-running step', () => {
       await page.locator('#step-count[data-status="cancelled"]').waitFor();
       assert.match(await card.innerText(), /This step was stopped/);
       assert.equal(await page.inputValue('#f-count-steps'), '60', 'the form is back, pre-filled');
-      assert.equal(app.engine.get('default-slow-01').steps.count!.status, 'cancelled');
+      assert.equal(t.app.engine.get('default-slow-01').steps.count!.status, 'cancelled');
 
       // Run again, short: the card reloads itself when the stream says done, and the next step appears.
       await setRange(page, '#f-count-steps', 8);
@@ -68,7 +58,7 @@ describe('browser: long-running step', () => {
       await page.getByLabel('Type "fail" to make this step fail').press('Enter');
       await page.locator('#step-check[data-status="done"]').waitFor();
       await page.locator('#run-finish').waitFor();
-      assert.equal(app.engine.get('default-slow-01').steps.count!.status, 'done');
+      assert.equal(t.app.engine.get('default-slow-01').steps.count!.status, 'done');
       await page.locator('#history li.event-failed').waitFor();
 
       assert.deepEqual(problems, [], 'no console errors, page errors or CSP violations');
@@ -78,12 +68,12 @@ describe('browser: long-running step', () => {
   });
 
   test('a step run elsewhere (not from this page) is followed live too', async () => {
-    const { page, context, problems } = await newPage(browser);
+    const { page, context, problems } = await newPage(t.browser);
     try {
-      const { state } = app.engine.open('slow', { key: 'elsewhere' });
-      await page.goto(app.base + '/wf/slow/runs/elsewhere');
+      const { state } = t.app.engine.open('slow', { key: 'elsewhere' });
+      await page.goto(t.app.base + '/wf/slow/runs/elsewhere');
       // Started by another client (the CLI would do the same through the engine).
-      await app.engine.submit(state.key, 'count', { steps: 10, delay: 100 });
+      await t.app.engine.submit(state.key, 'count', { steps: 10, delay: 100 });
       await page.reload();
       await page.locator('#step-count[data-status="running"]').waitFor();
       await page.locator('#step-count[data-status="done"]').waitFor({ timeout: 15_000 });

@@ -2,26 +2,17 @@
 // took; Escape and Cancel leave the card as it was; Confirm reverts; Undo brings the cleared steps
 // back — the uploaded file and the long step's output included. With JavaScript and without.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { RunState } from '../../src/engine/run-state.ts';
-import { launchBrowser, newPage, startTestApp, type TestApp } from './helpers.ts';
+import { newPage, useBrowserApp } from './helpers.ts';
 
 describe('browser: revert asks first, and can be undone', () => {
-  let browser: Browser;
-  let app: TestApp;
-
-  before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const t = useBrowserApp();
 
   /** A widgets run through the long `hash` step, which took 1 h 02 min (times set as a long step's would be). */
   async function widgetsDone(key: string): Promise<RunState> {
-    const { engine } = app;
+    const { engine } = t.app;
     engine.open('widgets', { key });
     const inputs: [string, Record<string, unknown>][] = [
       ['title', { title: 'Apollo' }], ['notes', { notes: 'n' }], ['colour', { colour: 'red' }], ['toppings', { toppings: ['basil'] }],
@@ -43,11 +34,11 @@ describe('browser: revert asks first, and can be undone', () => {
   const revertButton = (page: Page) => page.getByRole('button', { name: 'Revert to step 8: File upload' });
 
   test('Revert → the question names what is cleared and how long it took → Escape, Cancel → Confirm → Undo → the steps are back', async () => {
-    const { page, context, problems } = await newPage(browser);
+    const { page, context, problems } = await newPage(t.browser);
     try {
       const key = 'undo-browser-1';
       const before = await widgetsDone(key);
-      await page.goto(`${app.base}/wf/widgets/runs/${key}`);
+      await page.goto(`${t.app.base}/wf/widgets/runs/${key}`);
 
       await revertButton(page).click();
       await question(page).waitFor();
@@ -61,7 +52,7 @@ describe('browser: revert asks first, and can be undone', () => {
       await page.keyboard.press('Escape');
       await question(page).waitFor({ state: 'detached' });
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Revert to step 8: File upload');
-      assert.deepEqual(app.engine.get(key), before, 'asking changed nothing');
+      assert.deepEqual(t.app.engine.get(key), before, 'asking changed nothing');
 
       // Keyboard: Enter on Revert asks again; Cancel (a link that also works without JavaScript) backs out.
       await page.keyboard.press('Enter');
@@ -74,7 +65,7 @@ describe('browser: revert asks first, and can be undone', () => {
       await revertButton(page).click();
       await question(page).getByRole('button', { name: 'Revert and clear 3 steps' }).click();
       await page.locator('#step-hash').waitFor({ state: 'detached' });
-      assert.equal(app.engine.get(key).steps.hash!.status, 'pending');
+      assert.equal(t.app.engine.get(key).steps.hash!.status, 'pending');
       const offer = page.locator('#undo-revert');
       await offer.waitFor();
       assert.match(await offer.innerText(), /Reverted to step 8: File upload.*Undo brings back 3 steps as they were: 9\. Choose files/s);
@@ -84,12 +75,12 @@ describe('browser: revert asks first, and can be undone', () => {
       await page.locator('#step-hash[data-status="done"]').waitFor();
       await page.getByText('Revert undone: 3 steps are back as before.').waitFor();
       assert.equal(await page.locator('#undo-revert').count(), 0);
-      assert.deepEqual(app.engine.get(key).steps, before.steps, 'exactly as they were');
+      assert.deepEqual(t.app.engine.get(key).steps, before.steps, 'exactly as they were');
       assert.match(await page.locator('#step-hash').innerText(), /"matchesStored": true/);
       assert.match(await page.locator('#step-hash').innerText(), /took (1 h 0?2 min|62 min 00 s)/, "the step's own duration is back");
       // The uploaded file is served again from the restored step.
       const href = await page.locator('#step-upload a[href^="/files/"]').first().getAttribute('href');
-      const file = await page.request.get(app.base + href!);
+      const file = await page.request.get(t.app.base + href!);
       assert.equal(await file.text(), 'one small file\n');
       await page.locator('#history').getByText('Revert undone').waitFor();
 
@@ -100,21 +91,21 @@ describe('browser: revert asks first, and can be undone', () => {
   });
 
   test('without JavaScript: the question is a page of its own, Confirm reverts, Undo restores', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await t.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     try {
       const key = 'undo-browser-2';
       const before = await widgetsDone(key);
-      await page.goto(`${app.base}/wf/widgets/runs/${key}`);
+      await page.goto(`${t.app.base}/wf/widgets/runs/${key}`);
       await revertButton(page).click();
       await page.waitForURL(/\/steps\/upload\/revert#revert-confirm-upload$/);
       assert.match(await question(page).innerText(), /This clears 3 steps: .*11\. Hash the upload.*\(took 1 h 02 min\)/s);
       await question(page).getByRole('button', { name: 'Revert and clear 3 steps' }).click();
       await page.waitForURL(new RegExp(`/runs/${key}#step-upload$`));
-      assert.equal(app.engine.get(key).steps.hash!.status, 'pending');
+      assert.equal(t.app.engine.get(key).steps.hash!.status, 'pending');
       await page.getByRole('button', { name: 'Undo revert' }).click();
       await page.waitForURL(new RegExp(`/runs/${key}#run-finish$`));
-      assert.deepEqual(app.engine.get(key).steps, before.steps);
+      assert.deepEqual(t.app.engine.get(key).steps, before.steps);
       assert.equal(await page.locator('#step-hash[data-status="done"]').count(), 1);
     } finally {
       await context.close();

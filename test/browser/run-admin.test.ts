@@ -3,40 +3,20 @@
 // archived (and brought back) from the table and deleted through its confirmation page.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startTestApp, type TestApp } from './helpers.ts';
+import { describe, test } from 'node:test';
+import { useBrowserApp } from './helpers.ts';
 
 describe('browser: archive, delete and the landing page', () => {
-  let browser: Browser;
-  let app: TestApp;
+  const t = useBrowserApp();
 
-  before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
 
-  async function withPage(fn: (page: Page) => Promise<void>, allowStatus: number[] = []): Promise<void> {
-    const { page, context, problems } = await newPage(browser);
-    try {
-      await fn(page);
-      const unexpected = problems.filter((p) => !allowStatus.some((s) => p.includes(`status of ${s} `)));
-      assert.deepEqual(unexpected, [], 'no console errors, page errors or CSP violations');
-    } finally {
-      await context.close();
-    }
-  }
-
-  const runCount = () => app.engine.listRuns({ archived: 'all' }).length;
+  const runCount = () => t.app.engine.listRuns({ archived: 'all' }).length;
 
   test('landing: a half-typed automatic key is refused; a new key is asked about (Cancel, then Create); "+ New run" takes the next number', () =>
-    withPage(async (page) => {
-      app.engine.open('hello');
+    t.withPage(async (page) => {
+      t.app.engine.open('hello');
       const before = runCount();
-      await page.goto(app.base + '/wf/hello');
+      await page.goto(t.app.base + '/wf/hello');
       assert.equal(await page.inputValue('#run-key'), '');
       const next = await page.locator('#next-key').innerText();
 
@@ -59,27 +39,27 @@ describe('browser: archive, delete and the landing page', () => {
       await page.getByRole('button', { name: 'Open', exact: true }).click();
       await page.getByRole('button', { name: 'Create q3-review' }).click();
       await page.waitForURL(/\/runs\/q3-review$/);
-      assert.equal(app.engine.get('q3-review').workflow, 'hello');
+      assert.equal(t.app.engine.get('q3-review').workflow, 'hello');
 
-      await page.goto(app.base + '/wf/hello');
+      await page.goto(t.app.base + '/wf/hello');
       await page.getByRole('button', { name: '+ New run' }).click();
       await page.waitForURL(new RegExp(`/runs/${next}$`));
     }, [422]));
 
   test('archive from the table, Undo from the notice; the archived list; the run page says it is archived', () =>
-    withPage(async (page) => {
-      const key = app.engine.open('hello').state.key;
-      await page.goto(app.base + '/wf/hello');
+    t.withPage(async (page) => {
+      const key = t.app.engine.open('hello').state.key;
+      await page.goto(t.app.base + '/wf/hello');
       await page.getByRole('button', { name: `Archive ${key}`, exact: true }).click();
       const notice = page.locator('.list-notice');
       await notice.waitFor();
       assert.match(await notice.innerText(), new RegExp(`Run ${key} is archived`));
       assert.equal(await page.locator('table.runs tr', { hasText: key }).count(), 0, 'gone from the list');
-      assert.ok(app.engine.get(key).archived, 'archived, and kept');
+      assert.ok(t.app.engine.get(key).archived, 'archived, and kept');
 
       await notice.getByRole('button', { name: 'Undo' }).click();
       await page.locator('table.runs tr', { hasText: key }).waitFor();
-      assert.equal(app.engine.get(key).archived, null);
+      assert.equal(t.app.engine.get(key).archived, null);
 
       await page.getByRole('button', { name: `Archive ${key}`, exact: true }).click();
       await page.getByRole('link', { name: /Show archived runs/ }).click();
@@ -92,19 +72,19 @@ describe('browser: archive, delete and the landing page', () => {
       await page.locator('#run-bar').getByRole('button', { name: 'Archive' }).waitFor();
       await page.waitForURL(new RegExp(`/runs/${key}$`));
       assert.equal(await page.locator('.run-archived').count(), 0);
-      assert.equal(app.engine.get(key).archived, null);
+      assert.equal(t.app.engine.get(key).archived, null);
     }));
 
   test('delete: the confirmation page says what goes and starts on Cancel; deleting lands on the workflow page with a notice', () =>
-    withPage(async (page) => {
-      const key = app.engine.open('hello').state.key;
-      await (await app.engine.submit(key, 'name', { name: 'Ada' })).completion;
-      await (await app.engine.submit(key, 'greeting', { greeting: 'Hi' })).completion;
-      app.engine.finalize(key);
-      await app.engine.store.artifacts.writeBytes(key, 'report.txt', 'r'.repeat(1500));
-      const folder = app.engine.store.artifacts.dirFor(key);
+    t.withPage(async (page) => {
+      const key = t.app.engine.open('hello').state.key;
+      await (await t.app.engine.submit(key, 'name', { name: 'Ada' })).completion;
+      await (await t.app.engine.submit(key, 'greeting', { greeting: 'Hi' })).completion;
+      t.app.engine.finalize(key);
+      await t.app.engine.store.artifacts.writeBytes(key, 'report.txt', 'r'.repeat(1500));
+      const folder = t.app.engine.store.artifacts.dirFor(key);
 
-      await page.goto(`${app.base}/wf/hello/runs/${key}`);
+      await page.goto(`${t.app.base}/wf/hello/runs/${key}`);
       await page.getByRole('button', { name: 'Delete…' }).click();
       await page.getByRole('heading', { name: `Delete run ${key}` }).waitFor();
       const text = await page.locator('.confirm-delete').innerText();
@@ -115,7 +95,7 @@ describe('browser: archive, delete and the landing page', () => {
 
       await page.getByRole('button', { name: 'Cancel' }).click();
       await page.waitForURL(new RegExp(`/runs/${key}$`));
-      assert.ok(app.engine.get(key), 'Cancel deletes nothing');
+      assert.ok(t.app.engine.get(key), 'Cancel deletes nothing');
 
       await page.getByRole('button', { name: 'Delete…' }).click();
       await page.getByRole('button', { name: `Delete run ${key}` }).click();
@@ -123,18 +103,18 @@ describe('browser: archive, delete and the landing page', () => {
       assert.match(await page.locator('.list-notice').innerText(), new RegExp(`Run ${key} was deleted`));
       assert.equal(await page.locator('table.runs tr', { hasText: key }).count(), 0);
       assert.equal(existsSync(folder), false, 'its artifacts are gone');
-      assert.throws(() => app.engine.get(key));
+      assert.throws(() => t.app.engine.get(key));
     }));
 
   test('delete from the home page\'s table goes through the same confirmation', () =>
-    withPage(async (page) => {
-      const key = app.engine.open('hello').state.key;
-      await page.goto(app.base + '/');
+    t.withPage(async (page) => {
+      const key = t.app.engine.open('hello').state.key;
+      await page.goto(t.app.base + '/');
       await page.getByRole('button', { name: `Delete… ${key}` }).click();
       await page.getByRole('heading', { name: `Delete run ${key}` }).waitFor();
       assert.match(await page.locator('.confirm-delete').innerText(), /no steps done \(of 2\)/);
       await page.getByRole('button', { name: `Delete run ${key}` }).click();
       await page.waitForURL(/notice=deleted/);
-      assert.throws(() => app.engine.get(key));
+      assert.throws(() => t.app.engine.get(key));
     }));
 });

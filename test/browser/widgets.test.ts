@@ -3,29 +3,20 @@
 // live progress bar; then finalize. No console errors or CSP violations along the way.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, setRange, startTestApp, type TestApp } from './helpers.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { newPage, setRange, useBrowserApp } from './helpers.ts';
 
 describe('browser: widgets workflow', () => {
-  let browser: Browser;
-  let app: TestApp;
-
-  before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const t = useBrowserApp();
 
   const submit = (page: Page, step: string) => page.locator(`#step-${step} form.step-form button[type=submit]`).click();
   const doneCard = (page: Page, step: string) => page.locator(`#step-${step}[data-status="done"]`).waitFor({ timeout: 15_000 });
 
   test('every widget, every output view, the long step, finalize', async () => {
-    const { page, context, problems } = await newPage(browser);
+    const { page, context, problems } = await newPage(t.browser);
     try {
-      await page.goto(app.base + '/wf/widgets');
+      await page.goto(t.app.base + '/wf/widgets');
       await page.getByRole('button', { name: '+ New run' }).click();
       await page.waitForURL(/\/runs\/default-widgets-01$/);
       const key = 'default-widgets-01';
@@ -66,7 +57,7 @@ describe('browser: widgets workflow', () => {
       await page.locator('#step-size').getByLabel('Medium').check();
       await submit(page, 'size');
       await doneCard(page, 'size');
-      assert.deepEqual(app.engine.get(key).steps.size!.output, { size: 'm' });
+      assert.deepEqual(t.app.engine.get(key).steps.size!.output, { size: 'm' });
 
       // range, with its live value beside the label
       await setRange(page, '#f-level-level', 8);
@@ -76,13 +67,13 @@ describe('browser: widgets workflow', () => {
       assert.equal(await page.locator('output[data-for="f-level-level"]').innerText(), '9', 'the keyboard moves the slider too');
       await submit(page, 'level');
       await doneCard(page, 'level');
-      assert.deepEqual(app.engine.get(key).steps.level!.output, { level: 9 });
+      assert.deepEqual(t.app.engine.get(key).steps.level!.output, { level: 9 });
 
       // switch
       await page.getByRole('switch', { name: 'Notify me when done' }).check();
       await submit(page, 'notify');
       await doneCard(page, 'notify');
-      assert.deepEqual(app.engine.get(key).steps.notify!.output, { notify: true });
+      assert.deepEqual(t.app.engine.get(key).steps.notify!.output, { notify: true });
 
       // file upload (multipart), stored as an artifact and linked from the output
       const bytes = randomBytes(400_000);
@@ -91,7 +82,7 @@ describe('browser: widgets workflow', () => {
       await page.setInputFiles('#f-upload-file', { name: 'data.bin', mimeType: 'application/octet-stream', buffer: bytes });
       await submit(page, 'upload');
       await doneCard(page, 'upload');
-      const ref = (app.engine.get(key).steps.upload!.output as { file: { sha256: string; path: string } }).file;
+      const ref = (t.app.engine.get(key).steps.upload!.output as { file: { sha256: string; path: string } }).file;
       assert.equal(ref.sha256, sha);
       const href = await page.locator('#step-upload .step-output a').getAttribute('href');
       // The link carries the file's own name, so a download is saved as "data.bin".
@@ -141,11 +132,11 @@ describe('browser: widgets workflow', () => {
         key: getComputedStyle(el.querySelector('.hljs-attr')!).color,
       }));
       assert.notEqual(colours.key, colours.text, 'highlight.css colours the code');
-      assert.equal((app.engine.get(key).steps.hash!.output as { matchesStored: boolean }).matchesStored, true);
+      assert.equal((t.app.engine.get(key).steps.hash!.output as { matchesStored: boolean }).matchesStored, true);
 
       await page.getByRole('button', { name: 'Finalize' }).click();
       await page.getByRole('button', { name: 'Unfinalize' }).waitFor();
-      assert.ok(app.engine.get(key).finalized);
+      assert.ok(t.app.engine.get(key).finalized);
       assert.equal(await page.locator('article.step[data-status="done"]').count(), 11);
 
       assert.deepEqual(
@@ -159,10 +150,10 @@ describe('browser: widgets workflow', () => {
   });
 
   test('on a phone in dark mode: nothing widens the page, code takes the dark colours', async () => {
-    const context = await browser.newContext({ viewport: { width: 420, height: 800 }, colorScheme: 'dark' });
+    const context = await t.browser.newContext({ viewport: { width: 420, height: 800 }, colorScheme: 'dark' });
     try {
       const page = await context.newPage();
-      await page.goto(app.base + '/wf/widgets/runs/default-widgets-01');
+      await page.goto(t.app.base + '/wf/widgets/runs/default-widgets-01');
       await page.locator('#step-hash .step-output code .hljs-attr').first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
+import { confirm } from '../confirm.ts';
 
 interface Options extends GlobalOptions {
   yes?: boolean;
@@ -41,15 +42,4 @@ Examples:
       }, { warn: false, workflows: false });
     });
   withGlobalOptions(cmd);
-}
-
-/** Asks on the terminal; only "y" or "yes" is a yes. The question goes to stderr, keeping stdout for results. */
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^\s*y(es)?\s*$/i.test(await rl.question(question));
-  } finally {
-    rl.close();
-  }
 }

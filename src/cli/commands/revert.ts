@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
+import { confirm } from '../confirm.ts';
 
 interface Options extends GlobalOptions {
   yes?: boolean;
@@ -23,7 +24,7 @@ Examples:
   railbook revert default-hello-01 name
   railbook revert default-hello-01 name --yes`)
     .action(async (key: string, stepId: string, opts: Options) => {
-      const { clearsSentence } = await import('../../web/views/revert-words.ts');
+      const { clearsSentence } = await import('../../engine/revert-words.ts');
       await withEngine(opts, async (engine) => {
         const preview = engine.revertPreview(key, stepId);
         if (preview.cleared.length > 0 && !opts.yes) {
@@ -62,15 +63,4 @@ Examples:
       });
     });
   withGlobalOptions(undo);
-}
-
-/** Asks on the terminal; only "y" or "yes" is a yes. The question goes to stderr, keeping stdout for results. */
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^\s*y(es)?\s*$/i.test(await rl.question(question));
-  } finally {
-    rl.close();
-  }
 }

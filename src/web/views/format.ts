@@ -1,3 +1,5 @@
+import { formatSpan } from '../../engine/duration.ts';
+
 /** "2025-11-24 09:05:12" in the server's local time (the server is the person's own machine). */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '';
@@ -7,16 +9,10 @@ export function formatTime(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** "3.2 s", "1 min 05 s": how long something took. */
+/** "3.2 s", "1 min 05 s": how long it took from one time to another ("" if either is missing). */
 export function formatDuration(fromIso: string | null | undefined, toIso: string | null | undefined): string {
   if (!fromIso || !toIso) return '';
-  const ms = new Date(toIso).getTime() - new Date(fromIso).getTime();
-  if (!Number.isFinite(ms) || ms < 0) return '';
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  return formatSpan(new Date(toIso).getTime() - new Date(fromIso).getTime());
 }
 
 function sameDay(a: Date, b: Date): boolean {

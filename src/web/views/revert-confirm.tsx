@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { RevertPreview, UndoOffer } from '../../engine/revert.ts';
 import { Csrf } from './layout.tsx';
-import { clearedLabel, clearsSentence, steps } from './revert-words.ts';
+import { clearedLabel, clearsSentence, steps } from '../../engine/revert-words.ts';
 import { stepDomId, urls } from './urls.ts';
 import { When } from './when.tsx';
 

@@ -1,11 +1,7 @@
 // The words a revert's question and its undo offer use, shared by the web page and the CLI.
-import type { ClearedStep, RevertPreview } from '../../engine/revert.ts';
-import { formatDuration } from './format.ts';
+import type { ClearedStep, RevertPreview } from './revert.ts';
+import { formatSpan } from './duration.ts';
 
-/** How long some work took, in the words the step cards use ("4.2 s", "1 h 02 min"). */
-export function formatSpan(ms: number): string {
-  return formatDuration(new Date(0).toISOString(), new Date(Math.round(ms)).toISOString());
-}
 
 /** "3. Crawl (took 1 h 02 min)": one step that loses its output, and what that output cost. */
 export function clearedLabel(c: ClearedStep): string {
