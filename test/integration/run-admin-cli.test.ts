@@ -73,7 +73,7 @@ test('archive hides a run from `railbook runs`; --archived lists only those, --a
     assert.deepEqual(keysOf(await railbook(['runs', '--json', '--all', ...at])), ['default-hello-01', 'default-hello-02']);
     const table = await railbook(['runs', '--all', ...at]);
     assert.match(table.stdout, /default-hello-01 .*\(archived\)/);
-    assert.match((await railbook(['runs', ...at])).stderr, /1 archived run not shown: --archived or --all lists them/);
+    assert.match((await railbook(['runs', ...at])).stderr, /1 archived run not shown: --archived or --all lists it/);
     const both = await railbook(['runs', '--archived', '--all', ...at]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--archived and --all do not go together/);
@@ -81,6 +81,10 @@ test('archive hides a run from `railbook runs`; --archived lists only those, --a
     assert.equal((await railbook(['state', 'default-hello-01', ...at])).code, 0);
 
     assert.match((await railbook(['archive', 'default-hello-01', ...at])).stdout, /already archived; nothing changed/);
+    // With every run archived, `runs` does not claim there are none.
+    assert.equal((await railbook(['archive', 'default-hello-02', ...at])).code, 0);
+    assert.match((await railbook(['runs', ...at])).stderr, /^no runs listed \(2 archived runs not shown: --archived or --all lists them\)$/m);
+    assert.equal((await railbook(['unarchive', 'default-hello-02', ...at])).code, 0);
     const u = await railbook(['unarchive', 'default-hello-01', ...at]);
     assert.equal(u.code, 0, u.stderr);
     assert.deepEqual(keysOf(await railbook(['runs', '--json', ...at])), ['default-hello-01', 'default-hello-02']);

@@ -50,13 +50,17 @@ Examples:
         });
         if (opts.json) {
           process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-        } else if (rows.length === 0) {
-          process.stderr.write(archived === 'only' ? 'no archived runs\n' : 'no runs yet\n');
+          return;
+        }
+        // Said also when nothing else is listed: "no runs yet" would be wrong while archived ones exist.
+        const hidden = archived === 'hide' ? engine.countRuns({ workflow: opts.workflow, profile: opts.profile, archived: 'only' }) : 0;
+        const hiddenNote = hidden > 0 ? `${hidden} archived run${hidden === 1 ? '' : 's'} not shown: --archived or --all lists ${hidden === 1 ? 'it' : 'them'}` : '';
+        if (rows.length === 0) {
+          process.stderr.write(`${archived === 'only' ? 'no archived runs' : hidden > 0 ? `no runs listed (${hiddenNote})` : 'no runs yet'}\n`);
         } else {
           const status = (r: (typeof rows)[number]) => (r.archived && archived === 'all' ? `${r.status} (archived)` : r.status);
           process.stdout.write(formatTable(['KEY', 'WORKFLOW', 'PROFILE', 'STATUS', 'UPDATED'], rows.map((r) => [r.key, r.workflow, r.profile, status(r), localTime(r.updated)])));
-          const hidden = archived === 'hide' ? engine.countRuns({ workflow: opts.workflow, profile: opts.profile, archived: 'only' }) : 0;
-          if (hidden > 0) process.stderr.write(`(${hidden} archived run${hidden === 1 ? '' : 's'} not shown: --archived or --all lists them)\n`);
+          if (hiddenNote) process.stderr.write(`(${hiddenNote})\n`);
         }
       }, { warn: false, workflows: false });
     });
