@@ -96,7 +96,7 @@ export function LandingPage({ chrome, v }: { chrome: Chrome; v: LandingView }): 
           showWorkflow={false}
           caption={v.showArchived ? `Archived runs of ${v.wf.title}` : `Runs of ${v.wf.title}`}
           actions={{ csrf: v.csrf, back: here }}
-          empty={v.showArchived ? 'No archived runs.' : 'No runs yet.'}
+          empty={v.showArchived ? 'No archived runs.' : v.archivedCount > 0 ? 'No current runs: every run is archived.' : 'No runs yet.'}
         />
       </section>
     </Layout>
