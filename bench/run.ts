@@ -1,5 +1,22 @@
 // `npm run bench`: every benchmark, each printing a ratio against a peer measured in the same run.
+// One failing benchmark does not stop the others; the command then exits with 1 (at once: a
+// benchmark that failed half-way may have left its servers listening).
 import { stepLatency } from './step-latency.ts';
+import { uploadThroughput } from './upload-throughput.ts';
 
-const { lines } = await stepLatency();
-for (const l of lines) console.log(l);
+const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
+  ['step-latency', stepLatency],
+  ['upload-throughput', uploadThroughput],
+];
+
+let failed = false;
+for (const [name, bench] of benchmarks) {
+  try {
+    const { lines } = await bench();
+    for (const l of lines) console.log(l);
+  } catch (e) {
+    console.error(`${name} FAILED: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    failed = true;
+  }
+}
+if (failed) process.exit(1);

@@ -51,7 +51,7 @@ async function run(job: ClientJob): Promise<ClientResult> {
     // so that whatever the machine is doing meanwhile hits both sides alike.
     const a = await post(`${job.runUrl}/steps/name`, `name=Ada+${i}`, 'submit', measured);
     const b = await post(`${job.runUrl}/steps/greeting`, `greeting=Hello+${i}`, 'submit', measured);
-    await post(`${job.runUrl}/steps/name/revert`, '', 'revert', measured);
+    await post(`${job.runUrl}/steps/name/revert`, 'confirm=yes', 'revert', measured);
     const c = await post(job.bareUrl, 'name=Ada', 'bare', measured);
     const d = await post(job.bareUrl, 'name=Ada', 'bare', measured);
     if (measured) {

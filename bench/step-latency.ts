@@ -106,7 +106,8 @@ export async function stepLatency(): Promise<{ ratio: number; lines: string[] }>
     if (r.status !== 200) throw new Error(`${step} → ${r.status}: ${text.slice(0, 200)}`);
     sizes.push(Buffer.byteLength(text));
   }
-  await fetch(`${runUrl}/steps/name/revert`, { method: 'POST', headers, body: '' }).then((r) => r.text());
+  // A revert that clears work asks first; the benchmark confirms it up front.
+  await fetch(`${runUrl}/steps/name/revert`, { method: 'POST', headers, body: 'confirm=yes' }).then((r) => r.text());
   const size = Math.round((sizes[0]! + sizes[1]!) / 2);
   const html = 'x'.repeat(size);
   const bareApp = new Hono().post('/bare', (c) => c.html(html));
