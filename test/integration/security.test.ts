@@ -144,6 +144,9 @@ describe('security of the local server', () => {
         assert.equal(r.status, 403, JSON.stringify([headers, fields]));
         assert.equal(r.body, 'Forbidden: missing or invalid CSRF token\n');
         assertSecurityHeaders(r, 'CSRF refusal');
+        // The body of a refused request is never read: the connection closes, so a refused
+        // upload stops being sent instead of being read to its end and thrown away.
+        assert.equal(r.headers.connection, 'close');
       }
       // Multipart without the field (to a step that takes files: one that takes none refuses
       // multipart before any check, 415), and JSON (whose body is never read for the token).

@@ -96,15 +96,25 @@ export function security(opts: SecurityOptions): MiddlewareHandler {
 // Refusals carry the security headers from the start (the middleware returns before next()).
 
 function forbidden(c: Context, why: string): Response {
-  return c.text(`Forbidden: ${why}\n`, 403, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' });
+  return c.text(`Forbidden: ${why}\n`, 403, { ...SECURITY_HEADERS, ...closeIfBody(c), 'Cache-Control': 'no-store' });
 }
 
 function unauthorized(c: Context, why: string): Response {
   return c.html(UNAUTHORIZED_PAGE, 401, {
     ...SECURITY_HEADERS,
+    ...closeIfBody(c),
     'WWW-Authenticate': `Bearer realm="railbook", error="invalid_token", error_description="${why}"`,
     'Cache-Control': 'no-store',
   });
+}
+
+/**
+ * A refused request's body is never read. On a kept-alive connection Node would read and discard
+ * all of it (a refused multi-GB upload, in full) before the next request: closing the connection
+ * tells the client to stop sending instead.
+ */
+function closeIfBody(c: Context): Record<string, string> {
+  return isSafeMethod(c.req.method) ? {} : { Connection: 'close' };
 }
 
 /** The CSRF token views embed in forms (`_csrf` field) and in htmx's `X-CSRF-Token` header. */
