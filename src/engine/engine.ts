@@ -14,6 +14,7 @@ import { prepareInput } from './step-input.ts';
 import { applyRevert, applyUndo, previewRevert, undoOffer, UNDO_LOOKBACK, type RevertHost, type RevertPreview, type UndoOffer } from './revert.ts';
 import { Orphans } from './orphans.ts';
 import { StepExecutor } from './step-executor.ts';
+import { watchRun, type RunUpdate, type WatchOptions } from './watch.ts';
 import { RunAdmin, type RunInventory } from './run-admin.ts';
 import type { RunSummary } from '../store/run-repo.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
@@ -267,6 +268,11 @@ export class Engine {
       this.store.events.append(key, t, 'cancelled', stepId);
       return true;
     });
+  }
+
+  /** The run's state changes and its steps' progress, as they happen, from this process and others (see watch.ts). */
+  watch(key: string, opts: WatchOptions = {}): AsyncGenerator<RunUpdate> {
+    return watchRun(this, key, opts);
   }
 
   /** Latest progress of a running step: from memory if it runs here, else from the database. */

@@ -42,8 +42,15 @@ export async function runJob(
   const key = opened.key;
   const obs = opts.observer ?? {};
   obs.onRunOpen?.(key);
-  const onProgress = (e: ProgressEvent) => { if (e.run === key) obs.onProgress?.(e); };
-  engine.bus.on('progress', onProgress);
+  // Progress comes from the run's one feed (engine.watch), like the web app's progress bars.
+  const stopWatching = new AbortController();
+  const feed = (async () => {
+    for await (const u of engine.watch(key, { signal: stopWatching.signal })) {
+      if (u.kind === 'progress') obs.onProgress?.({ run: key, step: u.step, progress: u.progress });
+    }
+  })().catch(() => {
+    // Progress is advisory: a failed read must not fail the job.
+  });
   const ctx = dryPrepareContext(engine.store.dataDir, key, opts.baseDir);
   try {
     let state = opened;
@@ -79,7 +86,8 @@ export async function runJob(
     }
     return { state, resumed: !created };
   } finally {
-    engine.bus.off('progress', onProgress);
+    stopWatching.abort();
+    await feed;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Engine, ProgressEvent } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { Progress } from '../engine/workflow.ts';
 import { ProgressView } from './views/progress.tsx';
 
@@ -18,20 +18,15 @@ async function progressHtml(p: Progress, label: string): Promise<string> {
  * `text/event-stream` of one running step: `progress` (an HTML fragment of the bar) at once and
  * then as the step reports it, and `done` once the step is no longer running. The step itself
  * runs in the engine, detached from this request: a client that goes away only stops the stream.
+ * Everything comes from the engine's one feed of the run (`engine.watch`), which also sees steps
+ * that another process (the CLI) runs.
  */
 export function stepEvents(c: Context, engine: Engine, key: string, stepId: string, label = 'Progress'): Response {
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
-    let finished = false;
-    let release!: () => void;
-    const over = new Promise<void>((r) => { release = r; });
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      release();
-    };
-    stream.onAbort(finish);
-    c.req.raw.signal.addEventListener('abort', finish);
+    const ac = new AbortController();
+    stream.onAbort(() => ac.abort());
+    c.req.raw.signal.addEventListener('abort', () => ac.abort());
 
     let lastSent = 0;
     let lastHtml = '';
@@ -40,62 +35,43 @@ export function stepEvents(c: Context, engine: Engine, key: string, stepId: stri
 
     const send = async (p: Progress) => {
       const html = await progressHtml(p, label);
-      if (finished || html === lastHtml) return;
+      if (ac.signal.aborted || html === lastHtml) return;
       lastHtml = html;
       lastSent = Date.now();
       await stream.writeSSE({ event: 'progress', data: html });
     };
+    // At most one progress event per PROGRESS_THROTTLE_MS, always the newest.
     const schedule = (p: Progress) => {
       latest = p;
-      if (timer || finished) return;
+      if (timer || ac.signal.aborted) return;
       timer = setTimeout(() => {
         timer = undefined;
         if (latest) void send(latest);
       }, Math.max(0, PROGRESS_THROTTLE_MS - (Date.now() - lastSent)));
     };
-    /** Sends `done` (and ends the stream) once the step is not running; true if it did. */
-    const checkDone = async (): Promise<boolean> => {
-      if (finished) return true;
-      let status: string;
-      try {
-        status = engine.get(key).steps[stepId]?.status ?? 'gone';
-      } catch {
-        status = 'gone';
-      }
-      if (status === 'running') return false;
-      finished = true;
-      await stream.writeSSE({ event: 'done', data: status });
-      release();
-      return true;
-    };
 
-    const onProgress = (e: ProgressEvent) => {
-      if (e.run === key && e.step === stepId) schedule(e.progress);
-    };
-    const onChange = (k: string) => {
-      if (k === key) void checkDone();
-    };
-    engine.bus.on('progress', onProgress);
-    engine.bus.on('change', onChange);
-    const poll = setInterval(() => {
-      void checkDone().then((done) => {
-        if (done) return;
-        const p = engine.progress(key, stepId);
-        if (p) schedule(p);
-      });
-    }, POLL_MS);
     const heartbeat = setInterval(() => void stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    let started = false;
     try {
-      if (!(await checkDone())) {
-        lastHtml = await progressHtml(engine.progress(key, stepId) ?? { done: 0 }, label);
-        lastSent = Date.now();
-        await stream.writeSSE({ event: 'progress', data: lastHtml, retry: 2000 });
-        await over;
+      for await (const u of engine.watch(key, { signal: ac.signal, pollMs: POLL_MS })) {
+        if (u.kind === 'progress') {
+          if (u.step === stepId) schedule(u.progress);
+          continue;
+        }
+        const status = u.kind === 'gone' ? 'gone' : (u.state.steps[stepId]?.status ?? 'gone');
+        if (status !== 'running') {
+          await stream.writeSSE({ event: 'done', data: status });
+          break;
+        }
+        if (!started) {
+          started = true;
+          lastHtml = await progressHtml(engine.progress(key, stepId) ?? { done: 0 }, label);
+          lastSent = Date.now();
+          await stream.writeSSE({ event: 'progress', data: lastHtml, retry: 2000 });
+        }
       }
     } finally {
-      engine.bus.off('progress', onProgress);
-      engine.bus.off('change', onChange);
-      clearInterval(poll);
+      ac.abort();
       clearInterval(heartbeat);
       if (timer) clearTimeout(timer);
     }
