@@ -16,6 +16,10 @@ export interface NotebookCell {
   metadata: Record<string, unknown>;
   /** Stored outputs of a code cell (nbformat 4 output objects), kept for export; empty otherwise. */
   outputs: Record<string, unknown>[];
+  /** A code cell's stored execution count (null: never run); undefined for other cells. */
+  executionCount?: number | null | undefined;
+  /** A markdown or raw cell's attachments (nbformat 4 `attachments`), kept for export. */
+  attachments?: Record<string, unknown> | undefined;
   /** Where the cell starts in its file: 0-based index among the cells, and (scripts) 1-based line. */
   index: number;
   line?: number | undefined;
