@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { archiveCommands } from './commands/archive.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { exportCommand } from './commands/export.ts';
+import { kernelsCommand } from './commands/kernels.ts';
 import { newCommand } from './commands/new.ts';
 import { profilesCommand } from './commands/profiles.ts';
 import { runCommand } from './commands/run.ts';
@@ -49,6 +50,7 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   deleteCommand(program);
   newCommand(program);
   profilesCommand(program);
+  kernelsCommand(program);
   return program;
 }
 

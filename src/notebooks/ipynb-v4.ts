@@ -143,7 +143,11 @@ function cellFromV4(raw: unknown, index: number, file: string, seen: Map<string,
     }
   }
 
-  return { type: type as CellType, source, id, tags: tags as string[], metadata, outputs, index };
+  const cell: NotebookCell = { type: type as CellType, source, id, tags: tags as string[], metadata, outputs, index };
+  // Kept so a written-back notebook (run -o, export --ipynb) has them: checked above.
+  if (type === 'code') cell.executionCount = raw.execution_count as number | null;
+  else if (raw.attachments !== undefined) cell.attachments = raw.attachments as Json;
+  return cell;
 }
 
 function checkOutput(o: unknown, fail: (problem: string) => NotebookError): Json {
