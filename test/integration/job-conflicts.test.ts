@@ -2,7 +2,6 @@
 // gives other ones: it is refused (exit 2, naming step and field) or, asked to, re-runs from the
 // first changed step. Identical inputs resume silently. Also: every bad field is reported at once.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,24 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { checkJob, InputsChangedError, JobFileError, type JobFile } from '../../src/engine/job-file.ts';
 import { runJob } from '../../src/engine/job-runner.ts';
 import { Store } from '../../src/store/store.ts';
+import { railbookCli } from '../helpers/railbook-cli.ts';
 import { FIXTURE_WORKFLOWS_DIR, tempDir, tempEngine } from '../helpers/temp-engine.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKFLOWS = [path.join(ROOT, 'workflows'), FIXTURE_WORKFLOWS_DIR].join(path.delimiter);
 
-/** The real `railbook` command in a child process (its stdout is the test runner's own otherwise). */
-function railbook(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  delete env.NODE_OPTIONS;
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(ROOT, 'bin/railbook.js'), ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const railbook = (args: string[]) => railbookCli(args);
 
 function writeJob(dir: string, name: string, job: unknown): string {
   const file = path.join(dir, name);

@@ -3,41 +3,21 @@
 // against the bytes on disk); `export` then `run --key` reproduces a widgets run with an upload;
 // a bad job file exits 2 naming the field, and writes nothing at all — no run, no event, no file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { JobFile } from '../../src/engine/job-file.ts';
 import type { RunState } from '../../src/engine/run-state.ts';
 import type { ArtifactRef } from '../../src/store/artifact-ref.ts';
 import { Store } from '../../src/store/store.ts';
 import { startServer } from '../../src/web/server.ts';
 import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { railbookCli } from '../helpers/railbook-cli.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'railbook.js');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function railbook(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) delete env[k];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const railbook = (args: string[]) => railbookCli(args);
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -3,15 +3,14 @@
 // notebook's kernel is missing.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installHint, missingKernelMessage, noKernelsMessage } from '../../src/notebooks/kernel/missing-kernel.ts';
+import { railbookCli, type CliResult } from '../helpers/railbook-cli.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'railbook.js');
 const FIXTURE_PATH = path.join(ROOT, 'test', 'fixtures', 'kernels', 'jupyter-path');
 const SYSTEM_KERNELS = '/usr/share/jupyter/kernels';
 
@@ -19,27 +18,10 @@ const SYSTEM_KERNELS = '/usr/share/jupyter/kernels';
 const home = mkdtempSync(path.join(tmpdir(), 'railbook-kernels-home-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function railbook(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', HOME: home, ...extra };
+function railbook(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   // Every variable that moves Jupyter's search path, unless the test sets it.
-  for (const k of ['JUPYTER_PATH', 'JUPYTER_DATA_DIR', 'XDG_DATA_HOME', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'NODE_OPTIONS']) {
-    if (!(k in extra)) delete env[k];
-  }
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return railbookCli(args, { env: { HOME: home, ...extra }, unset: ['JUPYTER_PATH', 'JUPYTER_DATA_DIR', 'XDG_DATA_HOME', 'VIRTUAL_ENV', 'CONDA_PREFIX'] });
 }
 
 /** The table's rows as NAME → the rest of the line, so a row can be checked without column widths. */

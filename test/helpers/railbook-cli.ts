@@ -1,0 +1,33 @@
+// The real `railbook` command in a child process, for tests of what a person at a terminal sees:
+// its exit code, stdout and stderr. The environment is the test runner's minus anything that would
+// change what the command does (Railbook's own settings, NODE_OPTIONS), plus what the test gives.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'bin', 'railbook.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const LEAKY = ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_DEBUG', 'RAILBOOK_MAX_UPLOAD', 'NODE_OPTIONS'];
+
+/** `unset` names more variables to remove unless `env` sets them. */
+export function railbookCli(args: string[], opts: { env?: NodeJS.ProcessEnv; unset?: string[]; cwd?: string } = {}): Promise<CliResult> {
+  const given = opts.env ?? {};
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...given };
+  for (const k of [...LEAKY, ...(opts.unset ?? [])]) if (!(k in given)) delete env[k];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
