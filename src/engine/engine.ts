@@ -56,6 +56,7 @@ export class Engine {
   readonly bus = new EventEmitter<EngineEvents>();
   private readonly executor: StepExecutor;
   private readonly orphans: Orphans;
+  private readonly admin: RunAdmin;
 
   /** The one upload limit (bytes): web uploads and job files' local files. */
   readonly maxUploadBytes: number;
@@ -65,6 +66,13 @@ export class Engine {
     this.bus.setMaxListeners(0);
     this.executor = new StepExecutor(store, this.bus);
     this.orphans = new Orphans(store, this.executor, this.owner, (key) => this.bus.emit('change', key));
+    this.admin = new RunAdmin({
+      store,
+      get: (key) => this.get(key),
+      workflow: (id) => this.registry.get(id),
+      executing: (key) => this.executor.running().some(([run]) => run === key),
+      changed: (key) => this.bus.emit('change', key),
+    });
     this.recover();
   }
 
@@ -318,17 +326,6 @@ export class Engine {
   }
 
   // ---- run administration: archive, unarchive, delete, lists (see run-admin.ts) ----
-
-  private adminImpl?: RunAdmin;
-  private get admin(): RunAdmin {
-    return (this.adminImpl ??= new RunAdmin({
-      store: this.store,
-      get: (key) => this.get(key),
-      workflow: (id) => this.registry.get(id),
-      executing: (key) => this.executor.running().some(([run]) => run === key),
-      changed: (key) => this.bus.emit('change', key),
-    }));
-  }
 
   /** Hides the run from lists; it is kept whole and still opens by its key. */
   archive(key: string): RunState {
