@@ -60,6 +60,15 @@ export async function setRange(page: Page, selector: string, value: number): Pro
   }, value);
 }
 
+/**
+ * Waits until htmx is quiet: no request in flight, nothing swapping or settling. A submit's answer
+ * also makes the run bar and the history reload themselves; clicking while they land can hit a
+ * field that is moving, so a test that goes on to the next field waits for this first.
+ */
+export async function htmxQuiet(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
+}
+
 export interface BrowserApp {
   /** Real Chromium, shared by the tests of the enclosing describe(). */
   readonly browser: Browser;

@@ -5,13 +5,16 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { newPage, setRange, useBrowserApp } from './helpers.ts';
+import { htmxQuiet, newPage, setRange, useBrowserApp } from './helpers.ts';
 
 describe('browser: widgets workflow', () => {
   const t = useBrowserApp();
 
   const submit = (page: Page, step: string) => page.locator(`#step-${step} form.step-form button[type=submit]`).click();
-  const doneCard = (page: Page, step: string) => page.locator(`#step-${step}[data-status="done"]`).waitFor({ timeout: 15_000 });
+  const doneCard = async (page: Page, step: string) => {
+    await page.locator(`#step-${step}[data-status="done"]`).waitFor({ timeout: 15_000 });
+    await htmxQuiet(page);
+  };
 
   test('every widget, every output view, the long step, finalize', async () => {
     const { page, context, problems } = await newPage(t.browser);
