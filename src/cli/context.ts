@@ -99,13 +99,14 @@ export async function withEngine<T>(opts: GlobalOptions, fn: (engine: Engine) =>
   try {
     return await fn(engine);
   } finally {
-    closeEngine(engine);
+    await closeEngine(engine);
   }
 }
 
-export function closeEngine(engine: Engine): void {
+/** Records running steps as interrupted, shuts the runs' kernels down, closes the database. */
+export async function closeEngine(engine: Engine): Promise<void> {
   try {
-    engine.shutdown();
+    await engine.shutdown();
   } finally {
     if (engine.store.db.open) engine.store.close();
   }

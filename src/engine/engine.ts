@@ -16,6 +16,7 @@ import { Orphans } from './orphans.ts';
 import { StepExecutor } from './step-executor.ts';
 import { watchRun, type RunUpdate, type WatchOptions } from './watch.ts';
 import { RunAdmin, type RunInventory } from './run-admin.ts';
+import { RunResources, type ResourceStatus } from './run-resources.ts';
 import type { RunSummary } from '../store/run-repo.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
 
@@ -24,6 +25,8 @@ export { MAX_OUTPUT_JSON_BYTES } from './step-executor.ts';
 export interface EngineOptions {
   /** Largest file an upload or a job file may hold (default DEFAULT_MAX_UPLOAD_BYTES, 10 GB). */
   maxUploadBytes?: number | undefined;
+  /** A run's resources (a kernel) are released after this long without a step (default 10 min). */
+  resourceIdleMs?: number | undefined;
 }
 
 export interface SubmitResult {
@@ -39,8 +42,18 @@ export interface ProgressEvent {
   progress: Progress;
 }
 
+export interface PartialEvent {
+  run: string;
+  step: string;
+  output: unknown;
+}
+
 export interface EngineEvents {
   progress: [ProgressEvent];
+  /** A running step's output so far (ctx.partial), at most every PARTIAL_INTERVAL_MS. */
+  partial: [PartialEvent];
+  /** A run's resources changed (a kernel started, went busy, died, was shut down). */
+  resources: [string];
   /** A run's state changed (any step, any cause). */
   change: [string];
 }
@@ -57,6 +70,8 @@ export class Engine {
   private readonly executor: StepExecutor;
   private readonly orphans: Orphans;
   private readonly admin: RunAdmin;
+  /** What runs keep between steps (kernels): see run-resources.ts. */
+  readonly resources: RunResources;
 
   /** The one upload limit (bytes): web uploads and job files' local files. */
   readonly maxUploadBytes: number;
@@ -64,7 +79,12 @@ export class Engine {
   constructor(readonly store: Store, readonly registry: Registry, opts: EngineOptions = {}) {
     this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.bus.setMaxListeners(0);
-    this.executor = new StepExecutor(store, this.bus);
+    this.resources = new RunResources({
+      idleMs: opts.resourceIdleMs,
+      busy: (key) => this.executor.running().some(([run]) => run === key),
+      changed: (key) => this.bus.emit('resources', key),
+    });
+    this.executor = new StepExecutor(store, this.bus, this.resources);
     this.orphans = new Orphans(store, this.executor, this.owner, (key) => this.bus.emit('change', key));
     this.admin = new RunAdmin({
       store,
@@ -200,6 +220,7 @@ export class Engine {
       this.checkSubmittable(st, wf, stepId);
       const t = now();
       const s: StepState = { input, output: null, status: 'running', startedAt: t, finishedAt: null };
+      if (step.version !== undefined) s.version = step.version;
       if (!step.run) Object.assign(s, { status: 'done', output: structuredClone(input), finishedAt: t });
       st.steps[stepId] = s;
       st.updated = t;
@@ -215,7 +236,10 @@ export class Engine {
    * The `reverted` event keeps the cleared steps as they were, for `undoRevert` (revert.ts).
    */
   revert(key: string, stepId: string): RunState {
-    return this.mutate(key, (st, wf, t) => applyRevert(this.revertHost(), st, wf, this.step(wf, stepId).id, t));
+    const state = this.mutate(key, (st, wf, t) => applyRevert(this.revertHost(), st, wf, this.step(wf, stepId).id, t));
+    // What later steps did to the run's resources (a kernel's variables) is undone with them.
+    void this.resources.reverted(key, stepId);
+    return state;
   }
 
   /** What a revert to `stepId` would clear (steps losing an output or running work, and how long it took), changing nothing. */
@@ -227,7 +251,10 @@ export class Engine {
 
   /** Brings back the steps the last revert cleared, exactly; only until the run changes again (see revert.ts). */
   undoRevert(key: string): RunState {
-    return this.mutate(key, (st, _wf, t) => (applyUndo(this.revertHost(), st, t), true));
+    const state = this.mutate(key, (st, _wf, t) => (applyUndo(this.revertHost(), st, t), true));
+    // The restored steps' effects are not in any live resource: start afresh (a kernel replays).
+    void this.resources.dispose(key);
+    return state;
   }
 
   /** What `undoRevert` would restore now, or undefined if it would be refused. */
@@ -241,7 +268,7 @@ export class Engine {
   }
 
   finalize(key: string): RunState {
-    return this.mutate(key, (st, wf, t) => {
+    const state = this.mutate(key, (st, wf, t) => {
       if (st.finalized) return false;
       const open = wf.steps.find((s) => st.steps[s.id]?.status !== 'done');
       if (open) throw new EngineError('not_complete', `cannot finalize "${key}": step "${open.id}" is not done`);
@@ -249,6 +276,9 @@ export class Engine {
       this.store.events.append(key, t, 'finalized', null);
       return true;
     });
+    // A locked run runs nothing more: its kernel's memory goes back.
+    void this.resources.dispose(key);
+    return state;
   }
 
   unfinalize(key: string): RunState {
@@ -283,6 +313,30 @@ export class Engine {
     return watchRun(this, key, opts);
   }
 
+  /** The output so far of a step running in this process (ctx.partial), if it reported any. */
+  partial(key: string, stepId: string): unknown {
+    return this.executor.partial(key, stepId);
+  }
+
+  /** The live resources of a run (its kernel) and what they say of themselves. */
+  resourceStatus(key: string): { name: string; status: ResourceStatus; restartable: boolean }[] {
+    return this.resources.list(key).map(([name, r]) => ({
+      name,
+      status: r.status?.() ?? { label: name, state: 'running' },
+      restartable: typeof r.restart === 'function',
+    }));
+  }
+
+  /** Restarts a run's resource ("Restart kernel"); refused while a step of the run executes here. */
+  async restartResource(key: string, name: string): Promise<void> {
+    this.get(key);
+    const r = this.resources.peek(key, name);
+    if (!r?.restart) throw new EngineError('not_found', `run "${key}" has no running ${name} to restart`);
+    if (this.executor.running().some(([run]) => run === key)) throw new EngineError('running', `a step of "${key}" is running; stop it first`);
+    await r.restart();
+    this.bus.emit('resources', key);
+  }
+
   /** Latest progress of a running step: from memory if it runs here, else from the database. */
   progress(key: string, stepId: string): Progress | undefined {
     const local = this.executor.progress(key, stepId);
@@ -302,8 +356,11 @@ export class Engine {
     return out;
   }
 
-  /** Graceful stop: steps still executing here are recorded as interrupted (they can be re-run). */
-  shutdown(): void {
+  /**
+   * Graceful stop: steps still executing here are recorded as interrupted (they can be re-run) at
+   * once; the promise resolves when the runs' resources (kernels) are shut down too.
+   */
+  shutdown(): Promise<void> {
     for (const [key, stepId] of this.executor.running()) {
       try {
         this.orphans.interrupt(key, stepId, 'the Railbook process stopped');
@@ -312,6 +369,7 @@ export class Engine {
       }
       this.executor.stop(key, stepId);
     }
+    return this.resources.disposeAll();
   }
 
   /** Marks steps whose executing process is gone as interrupted. Runs at start-up. */
@@ -342,8 +400,10 @@ export class Engine {
   }
 
   /** Deletes the run, its events, executions and artifacts folder. Refused while a step of it runs. */
-  deleteRun(key: string): Promise<RunInventory> {
-    return this.admin.delete(key);
+  async deleteRun(key: string): Promise<RunInventory> {
+    const inventory = await this.admin.delete(key);
+    await this.resources.dispose(key);
+    return inventory;
   }
 
   /** Runs, newest first; archived ones only when asked (`archived: 'only' | 'all'`). */

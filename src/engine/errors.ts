@@ -23,3 +23,17 @@ export class EngineError extends Error {
     this.name = 'EngineError';
   }
 }
+
+/**
+ * Thrown by a step's work to fail with an output to show (a notebook cell's traceback and what it
+ * printed before): the step is `failed` with `message` as its error, and `output` is kept.
+ */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly output: unknown,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}

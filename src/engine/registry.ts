@@ -17,6 +17,31 @@ export function isWorkflowFile(name: string): boolean {
 }
 
 /**
+ * Turns a file into a workflow. A folder is read with one loader: workflow files are imported as
+ * modules (the default); a notebooks folder's files are read and converted (src/notebooks).
+ */
+export interface WorkflowLoader {
+  /** What it reads, for messages ("workflow file", "notebook"). */
+  readonly kind: string;
+  /** Which files of its folder are workflows (by name). */
+  accepts(name: string): boolean;
+  /** Builds the workflow; throws an Error whose message says what is wrong with the file. */
+  load(file: string, version: string): Promise<Workflow>;
+}
+
+/** Workflow files: ES modules whose default export is the workflow. */
+export const moduleLoader: WorkflowLoader = {
+  kind: 'workflow file',
+  accepts: isWorkflowFile,
+  async load(file, version) {
+    const mod = (await import(pathToFileURL(file).href + version)) as { default?: unknown };
+    const wf = mod.default;
+    if (!isWorkflow(wf)) throw new Error('its default export is not a workflow (export default workflow({...}).step(...))');
+    return wf;
+  },
+};
+
+/**
  * The workflows this process knows, by id, and which file each came from. A file can be
  * (re)loaded on its own — the server does that when a workflow file is saved — so a change to
  * a workflow applies to the next step submitted, without a restart.
@@ -24,6 +49,8 @@ export function isWorkflowFile(name: string): boolean {
 export class Registry {
   private readonly byId = new Map<string, Workflow>();
   private readonly idOfFile = new Map<string, string>();
+  /** Which loader reads each folder's files (folders not listed: moduleLoader). */
+  private readonly loaders = new Map<string, WorkflowLoader>();
   private loads = 0;
   /** Files that failed to load, and why (kept in sync as files are reloaded). */
   readonly errors: LoadError[] = [];
@@ -46,14 +73,26 @@ export class Registry {
     return [...this.byId.values()].sort((a, b) => a.title.localeCompare(b.title));
   }
 
-  /** Loads every workflow file of a folder. */
-  async loadDir(dir: string): Promise<void> {
+  /** Loads every workflow of a folder, read by `loader` (which later reloads of its files use too). */
+  async loadDir(dir: string, loader: WorkflowLoader = moduleLoader): Promise<void> {
+    dir = path.resolve(dir);
+    this.loaders.set(dir, loader);
     if (!existsSync(dir)) {
-      this.setError(dir, 'no such workflows folder');
+      this.setError(dir, `no such ${loader === moduleLoader ? 'workflows' : `${loader.kind}s`} folder`);
       return;
     }
-    const files = readdirSync(dir).filter(isWorkflowFile).sort();
+    const files = readdirSync(dir).filter((f) => loader.accepts(f)).sort();
     for (const f of files) await this.loadFile(path.join(dir, f));
+  }
+
+  /** The loader of a folder loaded with loadDir (else the module loader). */
+  loaderFor(file: string): WorkflowLoader {
+    return this.loaders.get(path.dirname(path.resolve(file))) ?? moduleLoader;
+  }
+
+  /** Is `file` one this registry would load (a workflow of a known folder)? */
+  accepts(file: string): boolean {
+    return this.loaderFor(file).accepts(path.basename(file));
   }
 
   /**
@@ -73,9 +112,7 @@ export class Registry {
       // The modification time in the URL makes Node import the new version instead of its
       // cached one (a failed import is cached too, so even a first load carries it).
       const version = `?v=${statSync(file).mtimeMs}.${++this.loads}`;
-      const mod = (await import(pathToFileURL(file).href + version)) as { default?: unknown };
-      const wf = mod.default;
-      if (!isWorkflow(wf)) throw new Error('its default export is not a workflow (export default workflow({...}).step(...))');
+      const wf = await this.loaderFor(file).load(file, version);
       if (this.byId.has(wf.id) && wf.id !== previous) {
         const other = [...this.idOfFile].find(([, id]) => id === wf.id)?.[0];
         throw new Error(`two workflows have the id "${wf.id}"${other ? ` (the other is ${other})` : ''}`);

@@ -17,6 +17,8 @@ export interface StepState {
   startedAt: string | null;
   finishedAt: string | null;
   error?: string;
+  /** The step's `version` (its code's hash) when it was submitted, for steps that declare one. */
+  version?: string;
 }
 
 export interface RunState {

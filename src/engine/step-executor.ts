@@ -2,12 +2,16 @@ import type { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
 import { now } from './clock.ts';
 import type { EngineEvents } from './engine.ts';
+import { StepFailure } from './errors.ts';
+import type { RunResources } from './run-resources.ts';
 import type { RunState, StepState } from './run-state.ts';
 import type { AnyStep, Progress } from './workflow.ts';
 
 /** Outputs larger than this belong in an artifact file, not in the state JSON. */
 export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
 const PROGRESS_WRITE_INTERVAL_MS = 500;
+/** Live output reaches watchers at most this often: a cell printing in a tight loop must not flood the page. */
+export const PARTIAL_INTERVAL_MS = 100;
 
 interface ActiveStep {
   /** The id of this execution's row in `executions`: only the row's owner records an outcome. */
@@ -15,6 +19,10 @@ interface ActiveStep {
   controller: AbortController;
   progress: Progress;
   lastWrite: number;
+  /** The step's output so far (ctx.partial), and whether watchers have seen the newest. */
+  partial?: unknown;
+  partialSent: boolean;
+  partialTimer?: NodeJS.Timeout | undefined;
 }
 
 type Outcome = Pick<StepState, 'status' | 'output' | 'error'>;
@@ -31,6 +39,7 @@ export class StepExecutor {
   constructor(
     private readonly store: Store,
     private readonly bus: EventEmitter<EngineEvents>,
+    private readonly resources: RunResources,
   ) {}
 
   isRunning(key: string, stepId: string): boolean {
@@ -39,6 +48,11 @@ export class StepExecutor {
 
   progress(key: string, stepId: string): Progress | undefined {
     return this.active.get(activeId(key, stepId))?.progress;
+  }
+
+  /** The output so far of a step running here (undefined if it has reported none). */
+  partial(key: string, stepId: string): unknown {
+    return this.active.get(activeId(key, stepId))?.partial;
   }
 
   /** Every (run key, step id) executing here now. */
@@ -56,7 +70,7 @@ export class StepExecutor {
   execute(state: RunState, step: AnyStep, input: Record<string, unknown>, outputs: Record<string, unknown>, execId: string): Promise<RunState> {
     const key = state.key;
     const id = activeId(key, step.id);
-    const active: ActiveStep = { execId, controller: new AbortController(), progress: { done: 0 }, lastWrite: 0 };
+    const active: ActiveStep = { execId, controller: new AbortController(), progress: { done: 0 }, lastWrite: 0, partialSent: true };
     this.active.set(id, active);
     const artifacts = this.store.artifacts;
     const run = step.run!;
@@ -73,14 +87,21 @@ export class StepExecutor {
           artifacts: {
             write: (name, data, mime) => artifacts.writeBytes(key, name, data, mime),
             resolve: (ref) => artifacts.resolve(ref.path),
+            dir: artifacts.dirFor(key),
           },
+          partial: (output) => this.reportPartial(key, step.id, active, output),
+          resource: (name, create) => this.resources.use(key, name, create),
         });
         if (active.controller.signal.aborted) throw active.controller.signal.reason;
         outcome = { status: 'done', output: toJson(out, step.id) };
       } catch (e) {
         const aborted = active.controller.signal.aborted;
-        outcome = { status: aborted ? 'cancelled' : 'failed', output: null, error: aborted ? 'cancelled by request' : errorMessage(e) };
+        let output: unknown = null;
+        // A failure that brings its output (a traceback) keeps it, if it is JSON of a sane size.
+        if (e instanceof StepFailure && !aborted) output = safeJson(e.output, step.id);
+        outcome = { status: aborted ? 'cancelled' : 'failed', output, error: aborted ? 'cancelled by request' : errorMessage(e) };
       }
+      clearTimeout(active.partialTimer);
       try {
         return this.record(key, step.id, execId, outcome);
       } catch {
@@ -120,6 +141,25 @@ export class StepExecutor {
     return st;
   }
 
+  private reportPartial(key: string, stepId: string, active: ActiveStep, output: unknown): void {
+    if (active.controller.signal.aborted) return;
+    active.partial = output;
+    active.partialSent = false;
+    if (active.partialTimer) return;
+    const send = () => {
+      if (active.partialSent) {
+        active.partialTimer = undefined;
+        return;
+      }
+      active.partialSent = true;
+      this.bus.emit('partial', { run: key, step: stepId, output: active.partial });
+      // Whatever arrives in the next interval goes out together at its end.
+      active.partialTimer = setTimeout(send, PARTIAL_INTERVAL_MS);
+      active.partialTimer.unref();
+    };
+    send();
+  }
+
   private reportProgress(key: string, stepId: string, active: ActiveStep, p: Progress): void {
     if (active.controller.signal.aborted) return;
     active.progress = { done: p.done, total: p.total, message: p.message };
@@ -144,6 +184,14 @@ function activeId(key: string, stepId: string): string {
 function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
   return String(e);
+}
+
+function safeJson(v: unknown, stepId: string): unknown {
+  try {
+    return toJson(v, stepId);
+  } catch {
+    return null;
+  }
 }
 
 function toJson(v: unknown, stepId: string): unknown {

@@ -9,6 +9,10 @@ export type RunUpdate =
   | { kind: 'state'; state: RunState }
   /** A running step reported progress. */
   | { kind: 'progress'; step: string; progress: Progress }
+  /** A step running in this process reported its output so far (ctx.partial). */
+  | { kind: 'partial'; step: string; output: unknown }
+  /** The run's resources changed (a kernel started, went busy or idle, died, was shut down). */
+  | { kind: 'resources' }
   /** The run no longer exists (deleted); nothing follows. */
   | { kind: 'gone' };
 
@@ -29,7 +33,7 @@ export interface WatchOptions {
  * of each step wait to be read.
  */
 export async function* watchRun(engine: Engine, key: string, opts: WatchOptions = {}): AsyncGenerator<RunUpdate> {
-  const pending = new Map<string, RunUpdate>(); // "state", "gone", or "progress:<step>": newest only
+  const pending = new Map<string, RunUpdate>(); // "state", "gone", "resources", "progress:<step>", "partial:<step>": newest only
   let wake: (() => void) | undefined;
   const push = (slot: string, u: RunUpdate) => {
     pending.delete(slot); // re-inserted last: updates keep the order they happened in
@@ -78,9 +82,15 @@ export async function* watchRun(engine: Engine, key: string, opts: WatchOptions 
   };
   const onChange = (k: string) => { if (k === key) readQuietly(); };
   const onProgress = (e: { run: string; step: string; progress: Progress }) => { if (e.run === key) pushProgress(e.step, e.progress); };
+  const onPartial = (e: { run: string; step: string; output: unknown }) => {
+    if (e.run === key) push(`partial:${e.step}`, { kind: 'partial', step: e.step, output: e.output });
+  };
+  const onResources = (k: string) => { if (k === key) push('resources', { kind: 'resources' }); };
   const onAbort = () => wake?.();
   engine.bus.on('change', onChange);
   engine.bus.on('progress', onProgress);
+  engine.bus.on('partial', onPartial);
+  engine.bus.on('resources', onResources);
   opts.signal?.addEventListener('abort', onAbort);
   const poll = setInterval(readQuietly, opts.pollMs ?? 1000);
   try {
@@ -100,6 +110,8 @@ export async function* watchRun(engine: Engine, key: string, opts: WatchOptions 
     clearInterval(poll);
     engine.bus.off('change', onChange);
     engine.bus.off('progress', onProgress);
+    engine.bus.off('partial', onPartial);
+    engine.bus.off('resources', onResources);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }

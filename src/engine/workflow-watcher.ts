@@ -1,9 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { isWorkflowFile, type Registry } from './registry.ts';
+import type { Registry } from './registry.ts';
 
 /**
- * Reloads a workflow file when it is saved, so that "revert and run forward again" runs the
+ * Reloads a workflow file (or a notebook: each folder's files are read by the registry's loader
+ * for that folder) when it is saved, so that "revert and run forward again" runs the
  * code as it is now — the notebook feel — without restarting the server. Editors save in
  * bursts (write, rename, chmod), hence the short debounce per file.
  */
@@ -26,8 +27,9 @@ export function watchWorkflows(
     }
     w.on('change', (_event, name) => {
       const base = typeof name === 'string' ? name : name?.toString();
-      if (!base || !isWorkflowFile(base)) return;
+      if (!base) return;
       const file = path.join(dir, base);
+      if (!registry.accepts(file)) return;
       clearTimeout(timers.get(file));
       timers.set(file, setTimeout(() => {
         timers.delete(file);

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { Fields, InputOf } from '../widgets/widget.ts';
 import type { ArtifactRef } from '../store/artifact-ref.ts';
+import type { ResourceHooks, RunResource } from './run-resources.ts';
 
 /** Progress of a long step: `done` of `total` units (total may be unknown), and what it is doing. */
 export interface Progress {
@@ -14,6 +15,8 @@ export interface ArtifactWriter {
   write(name: string, data: Uint8Array | string, mime?: string): Promise<ArtifactRef>;
   /** Absolute path of an artifact on disk, for reading it back. */
   resolve(ref: ArtifactRef): string;
+  /** The run's artifacts folder (absolute), for code that writes files there itself. */
+  readonly dir: string;
 }
 
 /** What a step's `run` receives. `outputs` holds the typed outputs of every earlier step. */
@@ -25,6 +28,17 @@ export interface StepContext<I, Prev> {
   progress(p: Progress): void;
   signal: AbortSignal;
   artifacts: ArtifactWriter;
+  /**
+   * The step's output so far, while it runs (a notebook cell's first lines): shown on the page
+   * through the step's `render` and sent to watchers, until the final output replaces it.
+   */
+  partial(output: unknown): void;
+  /**
+   * Something this run keeps between its steps (a kernel): created by `create` on first use,
+   * disposed when the run is finalized or deleted, after an idle time, and at shutdown, and told
+   * about reverts (see run-resources.ts).
+   */
+  resource<T extends RunResource>(name: string, create: (hooks: ResourceHooks) => Promise<T>): Promise<T>;
 }
 
 export interface RenderContext {
@@ -32,6 +46,13 @@ export interface RenderContext {
   workflowId: string;
   /** URL under which the web app serves an artifact. */
   artifactUrl(ref: ArtifactRef): string;
+  /**
+   * URL of an HTML artifact served as a sandboxed document of its own, for an `<iframe
+   * sandbox="allow-scripts">`: its scripts run, but never with the app's origin.
+   */
+  frameUrl(ref: ArtifactRef): string;
+  /** Rendering a running step's output so far (ctx.partial), not its final output. */
+  live?: boolean | undefined;
 }
 
 export interface SuggestContext<Prev> {
@@ -55,6 +76,19 @@ export interface StepDef<Id extends string, F extends Fields, O, Prev> {
   submitLabel?: string;
   /** How the output looks once the step is done. Defaults to a key/value view. */
   render?: (output: O, ctx: RenderContext) => Child;
+  /** The code the step runs, shown collapsed on its card ("Show code"), unless `hidden`. */
+  source?: StepSource | undefined;
+  /**
+   * This version of the step's work (a hash of its code). A run records the version each step ran
+   * with, so the run page can say which steps changed since.
+   */
+  version?: string | undefined;
+}
+
+export interface StepSource {
+  code: string;
+  language: string;
+  hidden?: boolean | undefined;
 }
 
 /** A step with its types erased, as the engine and the web layer handle it. */
@@ -68,6 +102,8 @@ export interface AnyStep {
   keepOnRevert?: boolean | undefined;
   submitLabel?: string | undefined;
   render?: ((output: any, ctx: RenderContext) => Child) | undefined;
+  source?: StepSource | undefined;
+  version?: string | undefined;
 }
 
 export interface WorkflowMeta {
@@ -75,6 +111,16 @@ export interface WorkflowMeta {
   title: string;
   /** Markdown shown on the workflow's landing page. */
   description?: string;
+  /** Where it was built from, when not a workflow file: a notebook, shown as such in lists. */
+  origin?: WorkflowOrigin | undefined;
+}
+
+export interface WorkflowOrigin {
+  kind: 'notebook';
+  /** Absolute path of the file. */
+  file: string;
+  /** What the file says runs its cells ("python3", "typescript (Node)"). */
+  runner?: string | undefined;
 }
 
 export interface Workflow extends WorkflowMeta {
@@ -92,6 +138,7 @@ export class WorkflowBuilder<Prev extends Record<string, unknown>> implements Wo
   readonly id: string;
   readonly title: string;
   readonly description?: string;
+  readonly origin?: WorkflowOrigin;
   readonly steps: AnyStep[] = [];
 
   constructor(meta: WorkflowMeta) {
@@ -101,6 +148,7 @@ export class WorkflowBuilder<Prev extends Record<string, unknown>> implements Wo
     this.id = meta.id;
     this.title = meta.title;
     if (meta.description !== undefined) this.description = meta.description;
+    if (meta.origin !== undefined) this.origin = meta.origin;
   }
 
   step<Id extends string, F extends Fields, O = InputOf<F>>(

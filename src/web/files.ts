@@ -15,6 +15,29 @@ import { PathEscapeError, realpathInside, safeName } from '../store/artifacts.ts
  */
 export function filesRoute(dataDir: string): Hono {
   const app = new Hono();
+  // An HTML output of a notebook, as a document of its own for an <iframe sandbox="allow-scripts">.
+  // The CSP's `sandbox` makes it sandboxed even when opened directly: its scripts run (charts need
+  // them) but in an opaque origin, so they can read nothing of the app and the app's checks refuse
+  // any request they make to change something.
+  app.get('/frame/artifacts/*', async (c) => {
+    const rel = artifactRelPath(new URL(c.req.url).pathname);
+    if (rel === undefined) return c.text('Bad Request: invalid file path\n', 400);
+    if (!/\.html?$/i.test(rel)) return c.text('Not Found: only HTML outputs are shown in a frame\n', 404);
+    const file = await openArtifact(dataDir, rel);
+    if (!file) return c.text('Not Found\n', 404);
+    const headers = new Headers({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(file.size),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, no-cache',
+      'Content-Security-Policy': FRAME_CSP,
+    });
+    if (c.req.method === 'HEAD') {
+      await file.handle.close();
+      return new Response(null, { status: 200, headers });
+    }
+    return new Response(Readable.toWeb(file.handle.createReadStream()) as ReadableStream<Uint8Array>, { status: 200, headers });
+  });
   app.get('/artifacts/*', async (c) => {
     const rel = artifactRelPath(new URL(c.req.url).pathname);
     if (rel === undefined) return c.text('Bad Request: invalid file path\n', 400);
@@ -40,6 +63,9 @@ export function filesRoute(dataDir: string): Hono {
   });
   return app;
 }
+
+/** Framed HTML outputs: scripts and styles of their own, in a sandbox without the app's origin; framed only by the app. */
+export const FRAME_CSP = "sandbox allow-scripts; default-src 'self' data: blob: https: 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'self'";
 
 /**
  * The path below `/artifacts/` of a raw URL path, decoded and validated; undefined if it is not

@@ -129,5 +129,5 @@ async function closeServer(server: Server, engine: Engine): Promise<void> {
   // Idle keep-alive sockets and long-lived responses (SSE) would otherwise hold close() open.
   server.closeAllConnections();
   await closed;
-  engine.shutdown();
+  await engine.shutdown();
 }

@@ -16,12 +16,22 @@ async function progressHtml(p: Progress, label: string): Promise<string> {
 
 /**
  * `text/event-stream` of one running step: `progress` (an HTML fragment of the bar) at once and
- * then as the step reports it, and `done` once the step is no longer running. The step itself
+ * then as the step reports it, `partial` (its output so far, rendered) as it grows, and `done`
+ * once the step is no longer running. The step itself
  * runs in the engine, detached from this request: a client that goes away only stops the stream.
  * Everything comes from the engine's one feed of the run (`engine.watch`), which also sees steps
  * that another process (the CLI) runs.
  */
-export function stepEvents(c: Context, engine: Engine, key: string, stepId: string, label = 'Progress'): Response {
+export interface StepEventsOptions {
+  /** Accessible label of the progress bar. */
+  label?: string | undefined;
+  /** HTML of the step's output so far (ctx.partial), sent as `partial` events; without it none are sent. */
+  renderPartial?: ((output: unknown) => string | Promise<string>) | undefined;
+}
+
+export function stepEvents(c: Context, engine: Engine, key: string, stepId: string, opts: StepEventsOptions = {}): Response {
+  const label = opts.label ?? 'Progress';
+  const renderPartial = opts.renderPartial;
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
     const ac = new AbortController();
@@ -58,6 +68,12 @@ export function stepEvents(c: Context, engine: Engine, key: string, stepId: stri
           if (u.step === stepId) schedule(u.progress);
           continue;
         }
+        if (u.kind === 'partial') {
+          // The engine already throttles these (PARTIAL_INTERVAL_MS); each is the whole output so far.
+          if (u.step === stepId && renderPartial) await stream.writeSSE({ event: 'partial', data: await renderPartial(u.output) });
+          continue;
+        }
+        if (u.kind === 'resources') continue;
         const status = u.kind === 'gone' ? 'gone' : (u.state.steps[stepId]?.status ?? 'gone');
         if (status !== 'running') {
           await stream.writeSSE({ event: 'done', data: status });

@@ -115,3 +115,40 @@ test('a file that failed on its first load loads once it is fixed', async () => 
     wfDir.cleanup();
   }
 });
+
+test('a folder can be read by another loader (notebooks): it picks its files, reloads them, and reports broken ones', async () => {
+  const dir = tempDir('railbook-loader-');
+  try {
+    const { Registry } = await import('../../src/engine/registry.ts');
+    const { workflow } = await import('../../src/engine/workflow.ts');
+    // A toy format: a .steps file lists step titles, one per line.
+    const loader = {
+      kind: 'step list',
+      accepts: (name: string) => name.endsWith('.steps'),
+      async load(file: string) {
+        const { readFileSync } = await import('node:fs');
+        const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+        if (lines.length === 0) throw new Error('no steps in it');
+        let wf = workflow({ id: path.basename(file, '.steps'), title: 'Listed' }) as ReturnType<typeof workflow>;
+        lines.forEach((title, i) => (wf = wf.step({ id: `s${i + 1}`, title, fields: {} }) as unknown as typeof wf));
+        return wf;
+      },
+    };
+    writeFileSync(path.join(dir.dir, 'listed.steps'), 'One\nTwo\n');
+    writeFileSync(path.join(dir.dir, 'empty.steps'), '');
+    writeFileSync(path.join(dir.dir, 'ignored.ts'), 'this is not for this loader');
+    const reg = new Registry();
+    await reg.loadDir(dir.dir, loader);
+    assert.deepEqual(reg.get('listed')?.steps.map((s) => s.title), ['One', 'Two']);
+    assert.equal(reg.get('ignored'), undefined, 'files the loader does not accept are left alone');
+    assert.match(reg.errors.find((e) => e.file.endsWith('empty.steps'))?.message ?? '', /no steps in it/);
+    assert.equal(reg.accepts(path.join(dir.dir, 'new.steps')), true);
+    assert.equal(reg.accepts(path.join(dir.dir, 'new.ts')), false, 'the folder is read by its own loader only');
+    // A reload of one file goes through the same loader.
+    writeFileSync(path.join(dir.dir, 'listed.steps'), 'One\nTwo\nThree\n');
+    await reg.loadFile(path.join(dir.dir, 'listed.steps'));
+    assert.equal(reg.get('listed')?.steps.length, 3);
+  } finally {
+    dir.cleanup();
+  }
+});

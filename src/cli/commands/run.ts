@@ -100,9 +100,10 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
         // Already finished: fall through and quit.
       }
     }
-    closeEngine(engine);
-    process.stderr.write(`railbook: stopped${runKey ? `; resume with: railbook run ${file} --key ${runKey}` : ''}\n`);
-    process.exit(EXIT.stepFailed);
+    void closeEngine(engine).finally(() => {
+      process.stderr.write(`railbook: stopped${runKey ? `; resume with: railbook run ${file} --key ${runKey}` : ''}\n`);
+      process.exit(EXIT.stepFailed);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -154,7 +155,7 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    closeEngine(engine);
+    await closeEngine(engine);
   }
 }
 

@@ -61,7 +61,7 @@ async function serve(opts: Options): Promise<void> {
   try {
     server = await startServer({ engine, host: opts.host, port, token: opts.token });
   } catch (e) {
-    closeEngine(engine);
+    await closeEngine(engine);
     throw startError(e, opts.host, port);
   }
 
@@ -79,15 +79,15 @@ async function serve(opts: Options): Promise<void> {
       // Idle keep-alive connections or a stuck request must not hold the process for long.
       const force = setTimeout(() => {
         process.stderr.write('railbook: connections did not close in time; quitting\n');
-        closeEngine(engine);
-        process.exit(EXIT.ok);
+        void closeEngine(engine).finally(() => process.exit(EXIT.ok));
       }, 5000);
       force.unref();
       Promise.resolve()
         .then(() => server.close())
         .catch((e: unknown) => process.stderr.write(`railbook: while closing the server: ${(e as Error).message}\n`))
+        .then(() => closeEngine(engine))
+        .catch((e: unknown) => process.stderr.write(`railbook: while closing: ${(e as Error).message}\n`))
         .finally(() => {
-          closeEngine(engine);
           clearTimeout(force);
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);

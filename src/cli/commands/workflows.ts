@@ -29,7 +29,7 @@ Examples:
           process.stdout.write(formatTable(['ID', 'TITLE', 'STEPS'], list.map((w) => [w.id, w.title, String(w.steps)])));
         }
       } finally {
-        closeEngine(engine);
+        await closeEngine(engine);
       }
     });
   withGlobalOptions(cmd);

@@ -8,6 +8,7 @@ import { KernelProcess, type ProcessExit } from './kernel-process.ts';
 import type { Kernelspec } from './kernelspecs.ts';
 import { outputFromMessage, type KernelOutput } from './outputs.ts';
 import type { JupyterMessage } from './wire.ts';
+import type { CellRunner } from '../cell-runner.ts';
 
 export type KernelState = 'starting' | 'idle' | 'busy' | 'dead' | 'shutdown';
 
@@ -57,7 +58,7 @@ interface RunningExecute {
   reject(err: Error): void;
 }
 
-export class Kernel {
+export class Kernel implements CellRunner {
   private proc!: KernelProcess;
   private channels!: Channels;
   private readonly replies = new Map<string, PendingReply>();
@@ -82,6 +83,11 @@ export class Kernel {
     const kernel = new Kernel(spec, options);
     await kernel.launch();
     return kernel;
+  }
+
+  /** The kernelspec's name, as `railbook kernels` lists it. */
+  get label(): string {
+    return this.spec.name;
   }
 
   get state(): KernelState {

@@ -54,7 +54,12 @@ export function chrome(c: Context, engine: Engine, workflowId?: string): Chrome 
 }
 
 export function renderContext(state: RunState): RenderContext {
-  return { runKey: state.key, workflowId: state.workflow, artifactUrl: (ref) => urls.artifact(ref.path, ref.name) };
+  return {
+    runKey: state.key,
+    workflowId: state.workflow,
+    artifactUrl: (ref) => urls.artifact(ref.path, ref.name),
+    frameUrl: (ref) => urls.frame(ref.path),
+  };
 }
 
 /** The run named in the URL, checked to belong to the workflow named in the URL. */

@@ -31,6 +31,7 @@ export function cardModel(engine: Engine, wf: Workflow, state: RunState, index: 
     values: mine ? mine.values : status === 'done' || status === 'running' ? {} : engine.formValues(state, step.id),
     errors: mine?.errors ?? {},
     progress: status === 'running' ? engine.progress(state.key, step.id) : undefined,
+    partial: status === 'running' ? engine.partial(state.key, step.id) : undefined,
     renderCtx: renderContext(state),
     csrf,
     maxUploadBytes: engine.maxUploadBytes,

@@ -7,7 +7,8 @@ import { stepEvents } from '../sse.tsx';
 import { CardsFragment } from '../views/run-page.tsx';
 import { stepDomId, urls } from '../views/urls.ts';
 import { csrfToken } from '../security/index.ts';
-import { isHx, loadRun, noStore, RUN_CHANGED, settleWithin } from './common.ts';
+import { isHx, loadRun, noStore, renderContext, RUN_CHANGED, settleWithin } from './common.ts';
+import { LiveOutput } from '../views/step-card.tsx';
 import { formBody } from './form-body.ts';
 import { echoValues } from './echo.ts';
 import { uploadRules } from '../upload-rules.ts';
@@ -101,9 +102,13 @@ export function stepRoutes(engine: Engine): Hono {
 
   app.get(`${base}/events`, (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
-    const { wf } = loadRun(engine, wfId, key);
-    engine.step(wf, stepId);
-    return stepEvents(c, engine, key, stepId, `Progress of ${engine.step(wf, stepId).title}`);
+    const { wf, state } = loadRun(engine, wfId, key);
+    const step = engine.step(wf, stepId);
+    const ctx = renderContext(state);
+    return stepEvents(c, engine, key, stepId, {
+      label: `Progress of ${step.title}`,
+      renderPartial: async (output) => String(await (<LiveOutput step={step} output={output} ctx={ctx} />)),
+    });
   });
 
   return app;

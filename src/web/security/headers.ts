@@ -32,8 +32,14 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function setSecurityHeaders(h: Headers): void {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
     if (k === 'Content-Security-Policy' && h.has(k)) continue;
+    if (k === 'X-Frame-Options' && framedBySelf(h)) continue;
     h.set(k, v);
   }
+}
+
+/** A route whose own CSP lets the app frame it (a notebook's HTML output) must not be denied by X-Frame-Options. */
+function framedBySelf(h: Headers): boolean {
+  return /frame-ancestors 'self'/.test(h.get('Content-Security-Policy') ?? '');
 }
 
 /**
@@ -42,6 +48,7 @@ export function setSecurityHeaders(h: Headers): void {
  */
 export function hasSecurityHeaders(h: Headers): boolean {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
+    if (k === 'X-Frame-Options' && framedBySelf(h)) continue;
     if (k === 'Content-Security-Policy' ? !h.has(k) : h.get(k) !== v) return false;
   }
   return true;

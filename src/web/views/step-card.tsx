@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { StepStatus } from '../../engine/run-state.ts';
 import type { AnyStep, Progress, RenderContext } from '../../engine/workflow.ts';
-import { keyValues } from '../../widgets/index.ts';
+import { codeView, keyValues } from '../../widgets/index.ts';
 import { displayValue } from '../../widgets/display.ts';
 import { formatDuration, formatTime } from './format.ts';
 import { Csrf } from './layout.tsx';
@@ -29,6 +29,8 @@ export interface CardModel {
   /** Per-field messages ("" for the whole form). */
   errors: Record<string, string>;
   progress?: Progress | undefined;
+  /** A running step's output so far (ctx.partial), shown live under its progress. */
+  partial?: unknown;
   renderCtx: RenderContext;
   csrf: string;
   /** The app's upload limit (bytes), which file fields state under their input. */
@@ -86,6 +88,7 @@ export function StepCard({ m }: { m: CardModel }): Child {
 function DoneBody({ m }: { m: CardModel }): Child {
   return (
     <>
+      <StepSourceView step={m.step} />
       <div class="step-output">{renderOutput(m)}</div>
       <footer class="step-footer">
         <small class="step-meta">
@@ -106,6 +109,27 @@ function DoneBody({ m }: { m: CardModel }): Child {
         {m.revertConfirm ? <RevertConfirm wfId={m.wfId} runKey={m.runKey} stepId={m.step.id} number={m.number} title={m.step.title} csrf={m.csrf} c={m.revertConfirm} /> : null}
       </div>
     </>
+  );
+}
+
+/** A running step's output so far, through the step's own render (told it is live). */
+export function LiveOutput({ step, output, ctx }: { step: AnyStep; output: unknown; ctx: RenderContext }): Child {
+  try {
+    return step.render ? step.render(output, { ...ctx, live: true }) : keyValues(output, { artifactUrl: ctx.artifactUrl });
+  } catch (e) {
+    return <p class="step-error">The output so far could not be shown: {e instanceof Error ? e.message : String(e)}</p>;
+  }
+}
+
+/** The code a step runs, folded ("Show code"), highlighted; nothing when the step hides it. */
+export function StepSourceView({ step }: { step: AnyStep }): Child {
+  const src = step.source;
+  if (!src || src.hidden || src.code.trim() === '') return null;
+  return (
+    <details class="step-source">
+      <summary>Show code</summary>
+      {codeView(src.code, src.language)}
+    </details>
   );
 }
 
@@ -136,8 +160,13 @@ function RunningBody({ m }: { m: CardModel }): Child {
   const stop = urls.cancel(m.wfId, m.runKey, m.step.id);
   return (
     <>
+      <StepSourceView step={m.step} />
       <div id={`progress-${m.step.id}`} class="progress-slot" sse-swap="progress" hx-swap="innerHTML">
         <ProgressView progress={m.progress} label={`Progress of ${m.step.title}`} />
+      </div>
+      {/* Output so far: replaced by each `partial` event of the step's stream. */}
+      <div id={`live-${m.step.id}`} class="step-output live-output" sse-swap="partial" hx-swap="innerHTML" aria-live="polite">
+        {m.partial !== undefined ? <LiveOutput step={m.step} output={m.partial} ctx={m.renderCtx} /> : null}
       </div>
       <footer class="step-footer">
         <small class="step-meta">
@@ -167,6 +196,8 @@ function FormBody({ m }: { m: CardModel }): Child {
   return (
     <>
       <Markdown source={m.step.docs} />
+      <StepSourceView step={m.step} />
+      {failure && m.output !== null && m.output !== undefined ? <div class="step-output step-output-failed">{renderOutput(m)}</div> : null}
       {failure ? (
         <div class={m.status === 'cancelled' ? 'step-error step-stopped' : 'step-error'} role="alert">
           <strong>{failure}:</strong> {m.error ?? 'no reason was given'}.{' '}

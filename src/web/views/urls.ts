@@ -21,6 +21,10 @@ export const urls = {
   /** An artifact's file; `name` (the person's own file name) is what a download is saved as. */
   artifact: (path: string, name?: string) =>
     `/files/${path.split('/').map(encodeURIComponent).join('/')}${name ? `?name=${encodeURIComponent(name)}` : ''}`,
+  /** An HTML artifact as a sandboxed document for an iframe (see files.ts). */
+  frame: (path: string) => `/files/frame/${path.split('/').map(encodeURIComponent).join('/')}`,
+  restartResource: (wf: string, key: string, name: string) => `${urls.run(wf, key)}/resources/${encodeURIComponent(name)}/restart`,
+  runAll: (wf: string, key: string) => `${urls.run(wf, key)}/run-all`,
 };
 
 /** DOM id of a step's card. Step ids are [a-z0-9_], so they are safe in ids and selectors. */
