@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import {
-  checkboxes, dropdown, fileList, fileUpload, range, text, textarea, toggle, type InputWidget,
+  checkboxes, dropdown, fileList, fileUpload, list, number, range, text, textarea, toggle, type InputWidget, type ListItemType,
 } from '../widgets/index.ts';
 import { TEXT_DEFAULT_MAX } from '../widgets/text.tsx';
 import { isArtifactRef } from '../store/artifact-ref.ts';
@@ -16,14 +16,14 @@ export interface FieldOptions {
 }
 
 /**
- * The widget for a parameter, or why there is none. The widget library has no free number input
- * and no free list input yet, so an int/float without `# range:`/`# choices:` and a list without
- * `# choices:`/`# files:` come back `missing` (the caller shows the default and says how to add a
- * widget); so does a bare `None`, which has no type to ask for.
+ * The widget for a parameter, or why there is none. Every typed parameter has one: an int or a
+ * float without a directive is a number field, a list a one-item-a-line list field. Only a bare
+ * `None` (no annotation, no widget comment) comes back `missing: 'type'`, since it says nothing
+ * about what to ask for; the caller shows the default and says how to give it a type.
  */
 export type ParameterField =
   | { widget: InputWidget<any>; missing?: undefined }
-  | { widget?: undefined; missing: 'number' | 'list' | 'type'; reason: string };
+  | { widget?: undefined; missing: 'type'; reason: string };
 
 export function fieldFor(spec: ParameterSpec, opts: FieldOptions = {}): ParameterField {
   const label = spec.name;
@@ -71,12 +71,53 @@ export function fieldFor(spec: ParameterSpec, opts: FieldOptions = {}): Paramete
       return { widget: toggle({ label, help, initial: d === true }) };
     case 'integer':
     case 'float':
-      return { missing: 'number', reason: `${spec.name} is a number and there is no number field yet: add "# range: 0..100" or "# choices: 1, 2, 3" after it` };
-    case 'list':
-      return { missing: 'list', reason: `${spec.name} is a list and there is no list field yet: add "# choices: a, b" or "# files: folder/" after it` };
+      // Not required: an emptied field gives the cell's default (parameterValue), and `n: int = None` stays None.
+      return { widget: number({ label, help, integer: spec.type === 'integer', required: false, ...(typeof d === 'number' ? { initial: d } : {}) }) };
+    case 'list': {
+      const items = Array.isArray(d) ? d : [];
+      return { widget: list({ label, help, itemType: listItemType(items, spec.annotation), initial: items }) };
+    }
     case 'none':
       return { missing: 'type', reason: `${spec.name} = None says nothing about what to ask for: give it a default, a type annotation or a widget comment` };
   }
+}
+
+/**
+ * What the items of a list parameter are: what the annotation says (`list[float]`, `Vector{Int}`,
+ * `string[]`) when the default fits it, else what the default holds. The literal reader keeps no
+ * spelling, so `[1.0, 2.0]` without an annotation reads as whole numbers. Text that a line cannot
+ * hold as typed (blank, padded, several lines) makes the list mixed, where such text is quoted.
+ */
+export function listItemType(items: readonly Json[], annotation?: string): ListItemType {
+  const declared = annotation ? annotatedItemType(annotation) : undefined;
+  const fits = (t: ListItemType) => items.every((x) => ITEM_FITS[t](x));
+  if (declared && fits(declared)) return declared;
+  if (items.length === 0) return 'mixed';
+  for (const t of ['string', 'integer', 'float', 'boolean'] as const) if (fits(t)) return t;
+  return 'mixed';
+}
+
+const ITEM_FITS: Record<ListItemType, (x: Json) => boolean> = {
+  string: (x) => typeof x === 'string' && x !== '' && x === x.trim() && !/[\r\n]/.test(x),
+  integer: (x) => Number.isSafeInteger(x),
+  float: (x) => typeof x === 'number' && Number.isFinite(x),
+  boolean: (x) => typeof x === 'boolean',
+  mixed: () => true,
+};
+
+// Item type names in Python, Julia and TypeScript annotations.
+const ITEM_NAMES: Record<string, ListItemType> = {
+  int: 'integer', Int: 'integer', Int64: 'integer', Int32: 'integer', Integer: 'integer',
+  float: 'float', Float64: 'float', Float32: 'float', AbstractFloat: 'float', Real: 'float', number: 'float',
+  str: 'string', String: 'string', AbstractString: 'string', string: 'string',
+  bool: 'boolean', Bool: 'boolean', boolean: 'boolean',
+};
+
+function annotatedItemType(annotation: string): ListItemType | undefined {
+  const m =
+    /\b(?:list|List|Sequence|tuple|Tuple|Vector|AbstractVector|Array|ReadonlyArray)\s*[[{<]\s*([A-Za-z_]\w*)/.exec(annotation) ??
+    /^(?:readonly\s+)?([A-Za-z_]\w*)\s*\[\]$/.exec(annotation.trim());
+  return m && Object.hasOwn(ITEM_NAMES, m[1]!) ? ITEM_NAMES[m[1]!] : undefined;
 }
 
 export interface ValueOptions {
@@ -86,9 +127,9 @@ export interface ValueOptions {
 
 /**
  * The value the notebook's code receives for what the field holds: a number chosen from a
- * dropdown as a number, an upload as its path, files picked from a folder as paths relative to
- * the notebook (the kernel's working directory), as written in the comment. Nothing entered
- * gives the cell's default.
+ * dropdown as a number (number and list fields already hold numbers and lists), an upload as its
+ * path, files picked from a folder as paths relative to the notebook (the kernel's working
+ * directory), as written in the comment. Nothing entered gives the cell's default.
  */
 export function parameterValue(spec: ParameterSpec, value: unknown, opts: ValueOptions = {}): Json {
   if (value === undefined) return spec.default;

@@ -10,6 +10,8 @@ export { dropdown, type DropdownOptions } from './dropdown.tsx';
 export { checkboxes, type CheckboxesOptions } from './checkboxes.tsx';
 export { radios, type RadiosOptions } from './radios.tsx';
 export { range, type RangeOptions } from './range.tsx';
+export { number, type NumberOptions } from './number.tsx';
+export { list, type ListOptions, type ListItemType } from './list.tsx';
 export { toggle, type ToggleOptions } from './switch.tsx';
 export { fileUpload, acceptsFile, type FileUploadOptions } from './file-upload.tsx';
 export { fileList, isPlainFileName, type FileListOptions, type FileListWidget, type ListedFile } from './file-list.tsx';

@@ -564,11 +564,8 @@ describe('fieldFor: parameters as Railbook widgets', () => {
     assert.equal(parameterValue(spec, undefined), null);
   });
 
-  test('no free number or list widget exists yet: such parameters say how to get a field', () => {
-    const src = 'count = 3\nitems = [1, 2]\nthing = None';
-    assert.deepEqual(parseParameters(src, 'python').parameters.map((s) => fieldFor(s)), [
-      { missing: 'number', reason: 'count is a number and there is no number field yet: add "# range: 0..100" or "# choices: 1, 2, 3" after it' },
-      { missing: 'list', reason: 'items is a list and there is no list field yet: add "# choices: a, b" or "# files: folder/" after it' },
+  test('only a bare None has no field', () => {
+    assert.deepEqual(parseParameters('thing = None', 'python').parameters.map((s) => fieldFor(s)), [
       { missing: 'type', reason: 'thing = None says nothing about what to ask for: give it a default, a type annotation or a widget comment' },
     ]);
   });

@@ -25,7 +25,11 @@ export function echoValues(raw: Record<string, unknown>, errors: Record<string, 
         out[name] = out[name] ? `${out[name]}. ${note}` : note;
       }
     } else if (Array.isArray(v)) {
-      values[name] = v.filter((x): x is string => typeof x === 'string').slice(0, ECHO_MAX_ITEMS).map((x) => excerpt(x, ECHO_EXCERPT_CHARS));
+      // Items as sent (a JSON list may hold numbers), long texts cut to an excerpt; uploads dropped.
+      values[name] = v
+        .filter((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))
+        .slice(0, ECHO_MAX_ITEMS)
+        .map((x) => (typeof x === 'string' ? excerpt(x, ECHO_EXCERPT_CHARS) : x));
     } else if (typeof v === 'number' || typeof v === 'boolean') {
       values[name] = v;
     }
