@@ -49,6 +49,7 @@ export function Layout(props: { chrome: Chrome; title: string; children?: Child;
           <link rel="stylesheet" href={assetUrl('pico.min.css')} />
           <link rel="stylesheet" href={assetUrl('highlight.css')} />
           <link rel="stylesheet" href={assetUrl('app.css')} />
+          <link rel="stylesheet" href={assetUrl('outputs.css')} />
           <script src={assetUrl('htmx.min.js')} defer></script>
           <script src={assetUrl('htmx-sse.js')} defer></script>
           <script src={assetUrl('app.js')} defer></script>
