@@ -1,13 +1,18 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.ts';
 import type { LoadError, Registry } from '../engine/registry.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
+/** The repository's own `notebooks/` folder (kept here so `--help` need not load the notebook code). */
+export const BUILTIN_NOTEBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../notebooks');
+
 /** Options every command accepts. */
 export interface GlobalOptions {
   dataDir?: string | undefined;
   workflowsDir?: string | undefined;
+  notebooksDir?: string | undefined;
 }
 
 /** Adds `--data-dir` and `--workflows-dir` to a command (they work after any command name). */
@@ -15,6 +20,7 @@ export function withGlobalOptions(cmd: Command, opts: { workflows?: boolean } = 
   cmd.option('--data-dir <dir>', 'data folder (default: $RAILBOOK_DATA_DIR, else ./data)');
   if (opts.workflows !== false) {
     cmd.option('--workflows-dir <dirs>', `workflow folder(s), separated by "${path.delimiter}" (default: $RAILBOOK_WORKFLOWS_DIR, else the built-in workflows/)`);
+    cmd.option('--notebooks-dir <dirs>', `notebook folder(s) (.ipynb, percent scripts), separated by "${path.delimiter}" (default: $RAILBOOK_NOTEBOOKS_DIR, else the built-in notebooks/)`);
   }
   return cmd;
 }
@@ -31,10 +37,25 @@ export function workflowDirs(flag: string | undefined, builtin: string, env: Nod
   return dirs.length ? [...new Set(dirs)] : [builtin];
 }
 
-/** Loads every folder's workflows into one registry. A clash of ids or a broken file becomes a load error, not a crash. */
-export async function loadRegistry(dirs: string[]): Promise<Registry> {
+/** The notebook folders to load: `--notebooks-dir`, else RAILBOOK_NOTEBOOKS_DIR, else the repository's `notebooks/`. */
+export function notebookDirs(flag: string | undefined, builtin: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  return workflowDirs(flag ?? env.RAILBOOK_NOTEBOOKS_DIR ?? '', builtin, {});
+}
+
+/**
+ * Loads every folder's workflows, and every notebook folder's notebooks, into one registry. A
+ * clash of ids or a broken file becomes a load error, not a crash.
+ */
+export async function loadRegistry(dirs: string[], notebooks: { dirs: string[] } = { dirs: [] }): Promise<Registry> {
   const { loadWorkflows } = await import('../engine/registry.ts');
-  return loadWorkflows(dirs);
+  const registry = await loadWorkflows(dirs);
+  if (notebooks.dirs.length) {
+    // Loaded only when there are notebooks to read: the kernels and parsers cost start-up time.
+    const { notebookLoader } = await import('../notebooks/notebook-loader.ts');
+    const loader = notebookLoader();
+    for (const dir of notebooks.dirs) await registry.loadDir(dir, loader);
+  }
+  return registry;
 }
 
 /** A path as a person reads it: relative to where they are if it is below it, else absolute. */
@@ -82,9 +103,17 @@ export async function openEngine(opts: GlobalOptions, o: EngineOptions = {}): Pr
     import('../store/data-dir.ts'),
     import('../engine/registry.ts'),
   ]);
-  const registry = o.workflows === false ? new Registry() : await loadRegistry(workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR));
-  if (o.warn !== false) warnLoadErrors(registry);
   const store = openStore(opts.dataDir, resolveDataDir, (dir) => new Store(dir));
+  let registry: Registry;
+  try {
+    registry = o.workflows === false
+      ? new Registry()
+      : await loadRegistry(workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR), { dirs: notebookDirs(opts.notebooksDir, BUILTIN_NOTEBOOKS_DIR) });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  if (o.warn !== false) warnLoadErrors(registry);
   try {
     return new Engine(store, registry, { maxUploadBytes: o.maxUploadBytes });
   } catch (e) {

@@ -96,11 +96,12 @@ export class Registry {
   }
 
   /**
-   * Imports (or re-imports) one workflow file. On failure the error is recorded and the
+   * Imports (or re-imports) one workflow file, with its folder's loader unless `loader` is given
+   * (`railbook run notebook.ipynb` reads a notebook from anywhere). On failure the error is recorded and the
    * previously loaded version, if any, stays in service. A file that no longer exists is
    * removed.
    */
-  async loadFile(file: string): Promise<void> {
+  async loadFile(file: string, loader?: WorkflowLoader): Promise<void> {
     this.clearError(file);
     const previous = this.idOfFile.get(file);
     if (!existsSync(file)) {
@@ -112,7 +113,7 @@ export class Registry {
       // The modification time in the URL makes Node import the new version instead of its
       // cached one (a failed import is cached too, so even a first load carries it).
       const version = `?v=${statSync(file).mtimeMs}.${++this.loads}`;
-      const wf = await this.loaderFor(file).load(file, version);
+      const wf = await (loader ?? this.loaderFor(file)).load(file, version);
       if (this.byId.has(wf.id) && wf.id !== previous) {
         const other = [...this.idOfFile].find(([, id]) => id === wf.id)?.[0];
         throw new Error(`two workflows have the id "${wf.id}"${other ? ` (the other is ${other})` : ''}`);

@@ -6,7 +6,7 @@ import {
   checkboxes, dropdown, fileList, fileUpload, list, number, range, text, textarea, toggle, type InputWidget, type ListItemType,
 } from '../widgets/index.ts';
 import { TEXT_DEFAULT_MAX } from '../widgets/text.tsx';
-import { isArtifactRef } from '../store/artifact-ref.ts';
+import { isArtifactRef, type ArtifactRef } from '../store/artifact-ref.ts';
 import { globToRegExp } from './parameters-comments.ts';
 import type { Json, ParameterSpec } from './parameters.ts';
 
@@ -123,6 +123,8 @@ function annotatedItemType(annotation: string): ListItemType | undefined {
 export interface ValueOptions {
   /** Absolute path of the data folder: an uploaded file is handed to the code as its absolute path there. */
   dataDir?: string;
+  /** Absolute path of a stored upload (a step's `ctx.artifacts.resolve`); wins over `dataDir`. */
+  resolve?: ((ref: ArtifactRef) => string) | undefined;
 }
 
 /**
@@ -137,6 +139,7 @@ export function parameterValue(spec: ParameterSpec, value: unknown, opts: ValueO
   if (w?.kind === 'choices' && (spec.type === 'integer' || spec.type === 'float') && typeof value === 'string') return Number(value);
   if (w?.kind === 'file') {
     if (!isArtifactRef(value)) return spec.default;
+    if (opts.resolve) return opts.resolve(value);
     return opts.dataDir ? path.join(opts.dataDir, ...value.path.split('/')) : value.path;
   }
   if (w?.kind === 'files' && Array.isArray(value)) {

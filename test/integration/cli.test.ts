@@ -27,7 +27,7 @@ interface Result {
 /** The environment of a clean shell: no Railbook settings leaking in from the test runner, no browser. */
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...extra };
-  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) if (!(k in extra)) delete env[k];
+  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -283,7 +283,10 @@ test('new writes a workflow that loads and runs; refuses to overwrite or a bad i
   const d = dataDir();
   try {
     const wfDir = path.join(d.dir, 'my-workflows');
-    const args = ['--data-dir', d.dir, '--workflows-dir', wfDir];
+    // No notebooks either: the list below is exactly what `new` added.
+    const nbDir = path.join(d.dir, 'my-notebooks');
+    mkdirSync(nbDir);
+    const args = ['--data-dir', d.dir, '--workflows-dir', wfDir, '--notebooks-dir', nbDir];
     const r = await railbook(['new', 'weekly_report', '--title', 'Weekly "report"', ...args]);
     assert.equal(r.code, 0, r.stderr);
     const file = path.join(wfDir, 'weekly_report.ts');

@@ -332,7 +332,7 @@ describe('web app: more over HTTP', () => {
       const r = await fetch(`http://127.0.0.1:${server.port}/`);
       const html = await r.text();
       assert.equal(r.status, 200);
-      assert.match(html, /A workflow file failed to load/);
+      assert.match(html, /A workflow or notebook failed to load/);
       assert.match(html, /<code>\/somewhere\/workflows\/broken.ts<\/code>/);
       assert.match(html, /SyntaxError: Unexpected token &lt;b&gt;/, 'the message is escaped');
       assert.match(html, /href="\/wf\/hello"/, 'the other workflows still work');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { closeEngine, displayPath, formatLoadError, openEngine, withGlobalOptions, workflowDirs, type GlobalOptions } from '../context.ts';
+import { BUILTIN_NOTEBOOKS_DIR, closeEngine, displayPath, formatLoadError, notebookDirs, openEngine, withGlobalOptions, workflowDirs, type GlobalOptions } from '../context.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../web/listen-defaults.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { maxUploadFrom, withMaxUploadOption } from '../max-upload.ts';
@@ -98,12 +98,14 @@ async function serve(opts: Options): Promise<void> {
     process.on('SIGTERM', stop);
   });
 
-  // Saving a workflow file applies it to the next step submitted, without a restart.
+  // Saving a workflow file or a notebook applies it to the next step submitted, without a restart;
+  // a notebook saved into a notebooks folder appears as a new workflow.
   const [{ watchWorkflows }, { BUILTIN_WORKFLOWS_DIR }] = await Promise.all([
     import('../../engine/workflow-watcher.ts'),
     import('../../engine/registry.ts'),
   ]);
-  const watcher = watchWorkflows(engine.registry, workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR), (file, error) => {
+  const watched = [...workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR), ...notebookDirs(opts.notebooksDir, BUILTIN_NOTEBOOKS_DIR)];
+  const watcher = watchWorkflows(engine.registry, watched, (file, error) => {
     process.stderr.write(error ? `railbook: ${formatLoadError({ file, message: error })} (the previous version stays in use)\n` : `railbook: reloaded ${displayPath(file)}\n`);
   });
 

@@ -27,7 +27,7 @@ export function HomePage(props: {
       {props.errors.length > 0 ? (
         <article class="load-errors" role="alert" aria-labelledby="load-errors-title">
           <h2 id="load-errors-title">
-            {props.errors.length === 1 ? 'A workflow file failed to load' : `${props.errors.length} workflow files failed to load`}
+            {props.errors.length === 1 ? 'A workflow or notebook failed to load' : `${props.errors.length} workflows or notebooks failed to load`}
           </h2>
           <ul>
             {props.errors.map((e) => (
@@ -50,6 +50,11 @@ export function HomePage(props: {
                 <h2>
                   <a href={urls.workflow(w.id)}>{w.title}</a>
                 </h2>
+                {w.origin?.kind === 'notebook' ? (
+                  <span class="badge badge-notebook" title={w.origin.file}>
+                    Notebook{w.origin.runner ? ` · ${w.origin.runner}` : ''}
+                  </span>
+                ) : null}
               </header>
               {w.description ? <Markdown source={w.description} class="workflow-description" /> : <p class="workflow-description muted">No description.</p>}
               <footer>
