@@ -17,6 +17,7 @@ import { StepExecutor } from './step-executor.ts';
 import { watchRun, type RunUpdate, type WatchOptions } from './watch.ts';
 import { RunAdmin, type RunInventory } from './run-admin.ts';
 import { RunResources, type ResourceStatus } from './run-resources.ts';
+import { runAllSteps, type RunAllResult } from './run-all.ts';
 import type { RunSummary } from '../store/run-repo.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
 
@@ -70,6 +71,8 @@ export class Engine {
   private readonly executor: StepExecutor;
   private readonly orphans: Orphans;
   private readonly admin: RunAdmin;
+  /** Runs whose "run all" is going on in this process, and its outcome. */
+  private readonly runningAll = new Map<string, Promise<RunAllResult>>();
   /** What runs keep between steps (kernels): see run-resources.ts. */
   readonly resources: RunResources;
 
@@ -311,6 +314,25 @@ export class Engine {
   /** The run's state changes and its steps' progress, as they happen, from this process and others (see watch.ts). */
   watch(key: string, opts: WatchOptions = {}): AsyncGenerator<RunUpdate> {
     return watchRun(this, key, opts);
+  }
+
+  /**
+   * Runs the run's remaining steps in order, in the background, until one needs input or does not
+   * end done (see run-all.ts). Calling it while it is going on returns the same run-all.
+   */
+  runAll(key: string): Promise<RunAllResult> {
+    const st = this.get(key);
+    if (st.finalized) throw new EngineError('finalized', `run "${key}" is finalized; unfinalize it to change it`);
+    const going = this.runningAll.get(key);
+    if (going) return going;
+    const all = runAllSteps(this, key).finally(() => this.runningAll.delete(key));
+    this.runningAll.set(key, all);
+    return all;
+  }
+
+  /** Is "run all" going on for this run in this process? */
+  isRunningAll(key: string): boolean {
+    return this.runningAll.has(key);
   }
 
   /** The output so far of a step running in this process (ctx.partial), if it reported any. */

@@ -9,6 +9,7 @@ import { assetsRoute } from './routes/assets.ts';
 import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
 import { profileRoutes } from './routes/profiles.tsx';
 import { runBarRoutes } from './routes/run-bar.tsx';
+import { runControlRoutes } from './routes/run-controls.tsx';
 import { runRoutes } from './routes/runs.tsx';
 import { stepRoutes } from './routes/steps.tsx';
 import { requestSizeLimit } from './body-limit.ts';
@@ -35,6 +36,7 @@ export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
   app.route('/', profileRoutes(engine));
   app.route('/', stepRoutes(engine));
   app.route('/', runBarRoutes(engine));
+  app.route('/', runControlRoutes(engine));
   app.route('/', runRoutes(engine));
 
   app.notFound((c) => problem(c, engine, 404, 'Not found', `There is no page at ${c.req.path}`, 'not_found'));

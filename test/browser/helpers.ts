@@ -25,7 +25,7 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.ts';
 
 export { startTestApp, type TestApp };
 
@@ -83,11 +83,11 @@ export interface BrowserApp {
 }
 
 /** One browser and one app for the enclosing describe(): started before its first test, stopped after its last. */
-export function useBrowserApp(): BrowserApp {
+export function useBrowserApp(opts: TestAppOptions = {}): BrowserApp {
   let browser: Browser | undefined;
   let app: TestApp | undefined;
   before(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([launchBrowser(), startTestApp(opts)]);
   });
   after(async () => {
     await browser?.close();

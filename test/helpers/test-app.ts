@@ -14,9 +14,20 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Notebook folders to load as workflows, as `--notebooks-dir` does. */
+  notebooks?: string[] | undefined;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const tmp = tempDir('railbook-app-');
   const t = await tempEngine(tmp.dir);
+  if (opts.notebooks?.length) {
+    const { notebookLoader } = await import('../../src/notebooks/notebook-loader.ts');
+    for (const dir of opts.notebooks) await t.engine.registry.loadDir(dir, notebookLoader());
+    const errors = t.engine.registry.errors;
+    if (errors.length) throw new Error(`notebooks failed to load: ${errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
+  }
   const server = await startServer({ engine: t.engine, port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
   return {

@@ -2,6 +2,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { RunState } from '../../engine/run-state.ts';
 import type { Workflow } from '../../engine/workflow.ts';
 import type { RunView } from '../views/run-page.tsx';
+import type { RunLive } from '../views/run-bar.tsx';
 import type { CardModel } from '../views/step-card.tsx';
 import { renderContext } from './common.ts';
 
@@ -24,6 +25,7 @@ export function cardModel(engine: Engine, wf: Workflow, state: RunState, index: 
     number: index + 1,
     status,
     finalized: state.finalized !== null,
+    changed: status === 'done' && step.version !== undefined && s?.version !== undefined && s.version !== step.version,
     output: s?.output ?? null,
     error: s?.error,
     startedAt: s?.startedAt ?? null,
@@ -49,7 +51,12 @@ export function runView(engine: Engine, wf: Workflow, state: RunState, csrf: str
   const last = open < 0 ? wf.steps.length - 1 : open;
   const cards: CardModel[] = [];
   for (let i = 0; i <= last; i++) cards.push(cardModel(engine, wf, state, i, csrf, opts.override));
-  return { wf, state, cards, complete: open < 0, csrf, notice: opts.notice };
+  return { wf, state, cards, complete: open < 0, csrf, notice: opts.notice, live: runLive(engine, state.key) };
+}
+
+/** The run's live resources and whether "run all" is going on, for the run bar. */
+export function runLive(engine: Engine, key: string): RunLive {
+  return { resources: engine.resourceStatus(key), runningAll: engine.isRunningAll(key) };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Workflow } from '../../engine/workflow.ts';
 import type { RunEvent } from '../../store/event-log.ts';
 import { sentence } from './format.ts';
 import { History } from './history.tsx';
-import { RunBar } from './run-bar.tsx';
+import { RunBar, type RunLive } from './run-bar.tsx';
 import { UndoRevertOffer } from './revert-confirm.tsx';
 import type { UndoOffer } from '../../engine/revert.ts';
 import { Layout, type Chrome } from './layout.tsx';
@@ -23,6 +23,7 @@ export interface RunView {
   notice?: string | undefined;
   /** The last change was a revert that can still be undone: what undo restores. */
   undo?: UndoOffer | undefined;
+  live: RunLive;
 }
 
 /** The run's steps, "run all cells" style. Reverts and finalize re-render this whole container. */
@@ -52,7 +53,7 @@ export function RunPage(props: { chrome: Chrome; v: RunView; events: RunEvent[] 
         </ul>
       </nav>
       <h1 class="run-title">{v.wf.title}</h1>
-      <RunBar wf={v.wf} state={v.state} csrf={v.csrf} />
+      <RunBar wf={v.wf} state={v.state} csrf={v.csrf} live={v.live} />
       <Steps v={v} />
     </Layout>
   );

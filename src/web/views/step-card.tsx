@@ -20,6 +20,8 @@ export interface CardModel {
   number: number;
   status: StepStatus;
   finalized: boolean;
+  /** Done, but the step's code changed since it ran (its `version` differs). */
+  changed?: boolean | undefined;
   output: unknown;
   error?: string | undefined;
   startedAt: string | null;
@@ -88,6 +90,11 @@ export function StepCard({ m }: { m: CardModel }): Child {
 function DoneBody({ m }: { m: CardModel }): Child {
   return (
     <>
+      {m.changed ? (
+        <p class="notice step-changed" role="note">
+          The code of this step changed since it ran. {m.finalized ? 'Unfinalize the run and revert' : 'Revert'} to this step to run the current code.
+        </p>
+      ) : null}
       <StepSourceView step={m.step} />
       <div class="step-output">{renderOutput(m)}</div>
       <footer class="step-footer">
