@@ -8,5 +8,11 @@ import { register } from 'tsx/esm/api';
 // that the widgets and workflows are compiled with.
 register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
 
+// `railbook export … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -142,6 +142,8 @@ export class Engine {
       }
       const t = now();
       const state = newRunState(wf.id, key, profile, wf.steps.map((s) => s.id), t);
+      // A notebook read from anywhere is known to this process only: the run remembers the file.
+      if (wf.origin) state.origin = { kind: wf.origin.kind, file: wf.origin.file };
       this.store.runs.insert(state, number);
       this.store.events.append(key, t, 'created', null, { workflow: wf.id, profile });
       return { state, created: true };

@@ -32,6 +32,8 @@ export interface RunState {
   finalized: string | null;
   /** When the run was archived (hidden from lists, kept); absent or null while it is not. */
   archived?: string | null;
+  /** The file its workflow was built from when the run began, for workflows not written as code (a notebook). */
+  origin?: { kind: 'notebook'; file: string } | undefined;
   steps: Record<string, StepState>;
 }
 

@@ -1,24 +1,34 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { JobFile } from '../../engine/job-file.ts';
-import { closeEngine, openEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
+import { closeEngine, openEngine, withGlobalOptions } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { maxUploadFrom, withMaxUploadOption } from '../max-upload.ts';
+import type { NotebookRunOptions } from './run-notebook.ts';
 
-interface Options extends GlobalOptions {
-  key?: string;
-  profile?: string;
+interface Options extends NotebookRunOptions {
   rerunChanged?: boolean;
   maxUpload?: string;
 }
 
+/** Options that mean something only for a notebook. */
+const NOTEBOOK_ONLY = { parameter: '-p', raw: '-r', parametersFile: '-f', output: '-o', kernel: '--kernel', cwd: '--cwd', timeout: '--timeout' } as const;
+
 export function runCommand(program: Command): void {
   const cmd = program
     .command('run')
-    .argument('<job.json>', 'job file: { "workflow": "<id>", "key"?: "…", "profile"?: "…", "inputs": { "<step>": { "<field>": value } } }')
-    .description('run a job file headlessly: every step in order with the file\'s inputs; prints the run key')
+    .argument('<file>', 'a job file (.json: { "workflow": "<id>", "key"?: "…", "profile"?: "…", "inputs": { "<step>": { "<field>": value } } }) or a notebook (.ipynb or a percent script)')
+    .description('run a job file or a notebook headlessly: every step (cell) in order; prints the run key')
     .option('-k, --key <key>', 'run key to create (or resume); overrides the file\'s "key"')
-    .option('-p, --profile <name>', 'profile for a new run; overrides the file\'s "profile"')
+    .option('--profile <name>', 'profile for a new run; overrides the file\'s "profile"')
     .option('--rerun-changed', 'when the run exists and the file gives a done step other values: revert to the first such step and run again from there')
+    .option('-p, --parameter <name value...>', 'notebook: set a parameter (repeatable): 5 → int, 0.5 → float, True/true/False/false → bool, None → null, else text')
+    .option('-r, --raw <name value...>', 'notebook: set a parameter to the text as given (repeatable)')
+    .option('-f, --parameters-file <file>', 'notebook: parameters from a JSON or YAML file (a mapping of name → value); -p and -r win')
+    .option('-o, --output <out.ipynb>', 'notebook: write the executed notebook here (also when a cell fails)')
+    .option('--kernel <name>', 'notebook: run in this kernelspec instead of the notebook\'s own')
+    .option('--cwd <dir>', 'notebook: the kernel\'s working folder (default: the notebook\'s folder)')
+    .option('--timeout <seconds>', 'notebook: stop a cell that runs longer than this (exit 1)')
     .addHelpText('after', `
 The whole file is checked before anything is written: a bad file creates no run.
 Steps left out of "inputs" take their suggested or default values. A file field takes a local
@@ -32,12 +42,28 @@ Progress goes to stderr; stdout's last line is the run key, so scripts can captu
 Exit codes: 0 every step done; 1 a step failed (stderr says which and why); 2 bad job file,
 unknown workflow, bad key or bad usage (nothing written).
 
+A notebook (.ipynb, or a percent script such as .py) runs papermill's way: the notebook comes
+first, then -p name value for each parameter of its "parameters" cell(s). An unknown parameter
+or a value its field refuses exits 2 and writes nothing. A failing cell exits 1 naming the cell
+(numbered from 0, as Jupyter counts) and its error; -o still writes the notebook up to it.
+
 Examples:
   railbook run job.json
+  railbook run report.ipynb -p month 2024-05 -p limit 10 -o report-may.ipynb
+  railbook run report.ipynb -f params.yaml --kernel xpython --timeout 600
   key=$(railbook run job.json --key acme-hello-07) && railbook state "$key"
   railbook export default-hello-01 > job.json && railbook run job.json --key hello-again
   railbook run job.json --key default-hello-01 --rerun-changed`)
     .action(async (file: string, opts: Options) => {
+      const { isNotebookFile } = await import('../../notebooks/notebook-loader.ts');
+      if (isNotebookFile(path.basename(file))) {
+        if (opts.rerunChanged) throw new CliError('--rerun-changed is for job files; a notebook run resumed with --key runs its cells from the first one not done');
+        const { runNotebook } = await import('./run-notebook.ts');
+        await runNotebook(file, { ...opts, maxUploadBytes: maxUploadFrom(opts.maxUpload) });
+        return;
+      }
+      const notebookOnly = (Object.keys(NOTEBOOK_ONLY) as (keyof typeof NOTEBOOK_ONLY)[]).filter((k) => opts[k] !== undefined);
+      if (notebookOnly.length) throw new CliError(`${notebookOnly.map((k) => NOTEBOOK_ONLY[k]).join(', ')}: only for notebooks (.ipynb or a percent script); ${file} is a job file`);
       await runJobFile(file, opts);
     });
   withMaxUploadOption(cmd);
