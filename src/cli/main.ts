@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { archiveCommands } from './commands/archive.ts';
+import { convertCommand } from './commands/convert.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { exportCommand } from './commands/export.ts';
 import { kernelsCommand } from './commands/kernels.ts';
@@ -49,6 +50,7 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   archiveCommands(program);
   deleteCommand(program);
   newCommand(program);
+  convertCommand(program);
   profilesCommand(program);
   kernelsCommand(program);
   return program;
