@@ -2,7 +2,8 @@
 // Usage: node --import tsx test/helpers/serve-child.ts <data dir> [extra workflows dir]
 // Boots an engine on the data dir with the built-in, fixture (and extra) workflows, listens on
 // 127.0.0.1 port 0, and prints one line: `RAILBOOK_URL <url>`. SIGTERM closes it gracefully.
-// RAILBOOK_MAX_UPLOAD in its environment sets the upload limit, as for `railbook serve`.
+// RAILBOOK_MAX_UPLOAD in its environment sets the upload limit, as for `railbook serve`;
+// RAILBOOK_NOTEBOOKS_DIR adds a notebooks folder.
 import { BUILTIN_WORKFLOWS_DIR, loadWorkflows } from '../../src/engine/registry.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { resolveMaxUpload } from '../../src/engine/upload-limit.ts';
@@ -18,6 +19,11 @@ if (!dataDirArg) {
 }
 const dirs = [BUILTIN_WORKFLOWS_DIR, FIXTURE_WORKFLOWS_DIR, ...(extraDir ? [extraDir] : [])];
 const registry = await loadWorkflows(dirs);
+// RAILBOOK_NOTEBOOKS_DIR: a notebooks folder to load too, as `railbook serve --notebooks-dir` does.
+if (process.env.RAILBOOK_NOTEBOOKS_DIR) {
+  const { notebookLoader } = await import('../../src/notebooks/notebook-loader.ts');
+  await registry.loadDir(process.env.RAILBOOK_NOTEBOOKS_DIR, notebookLoader());
+}
 if (registry.errors.length) {
   console.error(`workflows failed to load: ${registry.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
   process.exit(1);

@@ -160,6 +160,28 @@ describe('a python notebook in ipykernel', () => {
   });
 });
 
+test('outputs follow the kernel: display updates, clear_output(wait=True), carriage returns; large text becomes an artifact', async () => {
+  const s = await setup();
+  try {
+    const key = s.engine.open('displays').state.key;
+    let st = await run(s.engine, key, 'update');
+    assert.deepEqual(cell(st, 'update').outputs.map((o) => o.output_type === 'stream' ? o.text : 'data' in o ? o.data['text/plain'] : o.output_type), ["'updated'", 'between\n']);
+    st = await run(s.engine, key, 'animation');
+    assert.deepEqual(cell(st, 'animation').outputs, [{ output_type: 'stream', name: 'stdout', text: 'frame 2\ndone\n' }]);
+    st = await run(s.engine, key, 'progress_bar');
+    const [stream] = cell(st, 'progress_bar').outputs;
+    assert.ok(stream?.output_type === 'stream');
+    // 200 kB of text is not kept inside the run's JSON: it is a file of the run.
+    assert.ok(typeof stream.text === 'object' && stream.text.artifact === true, 'large stream text stored as an artifact');
+    const { readFileSync } = await import('node:fs');
+    const stored = readFileSync(s.engine.store.artifacts.resolve(stream.text.path), 'utf8');
+    assert.ok(stored.startsWith('100%\nbig xxx'), `the bar collapsed to its last state (${JSON.stringify(stored.slice(0, 20))})`);
+    assert.ok(JSON.stringify(st).length < 50_000, 'the state stays small');
+  } finally {
+    await s.close();
+  }
+});
+
 describe('stopping and killing kernels', () => {
   for (const kernel of ['python3', 'xpython']) {
     test(`${kernel}: Stop interrupts a running cell (or restarts a kernel that cannot be interrupted); a kernel killed mid-cell fails the step, and running it again replays`, async () => {
