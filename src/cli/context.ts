@@ -90,6 +90,8 @@ export interface EngineOptions {
   workflows?: boolean;
   /** The one upload limit in bytes (`--max-upload`); the engine's default when absent. */
   maxUploadBytes?: number | undefined;
+  /** How long a run's kernel may sit idle (`--kernel-idle`); the engine's default when absent. */
+  resourceIdleMs?: number | undefined;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function openEngine(opts: GlobalOptions, o: EngineOptions = {}): Pr
   }
   if (o.warn !== false) warnLoadErrors(registry);
   try {
-    return new Engine(store, registry, { maxUploadBytes: o.maxUploadBytes });
+    return new Engine(store, registry, { maxUploadBytes: o.maxUploadBytes, resourceIdleMs: o.resourceIdleMs });
   } catch (e) {
     store.close();
     throw e;

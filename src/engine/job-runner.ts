@@ -11,6 +11,8 @@ export interface JobObserver {
   onRunOpen?(key: string): void;
   onStepStart?(step: AnyStep, index: number, total: number): void;
   onProgress?(e: ProgressEvent): void;
+  /** A running step's output so far (ctx.partial): a notebook cell's printed lines as they come. */
+  onPartial?(step: string, output: unknown): void;
   onStepEnd?(step: AnyStep, state: RunState): void;
 }
 
@@ -47,6 +49,7 @@ export async function runJob(
   const feed = (async () => {
     for await (const u of engine.watch(key, { signal: stopWatching.signal })) {
       if (u.kind === 'progress') obs.onProgress?.({ run: key, step: u.step, progress: u.progress });
+      else if (u.kind === 'partial') obs.onPartial?.(u.step, u.output);
     }
   })().catch(() => {
     // Progress is advisory: a failed read must not fail the job.

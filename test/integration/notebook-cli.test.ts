@@ -171,6 +171,13 @@ describe('railbook run <notebook>', () => {
     assert.equal(printed(state, greet), 'hi hi hi\n');
   });
 
+  test('--log-output prints what the cells print, on stderr, and the key stays the last line of stdout', async () => {
+    const r = await run(path.join(FIXTURES, 'greet_script.py'), { ...w.opts, logOutput: true, parameter: ['times', '2', 'greeting', 'yo'] });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^yo yo\n/m);
+    assert.equal(r.stdout.trim().split('\n').length, 1, 'stdout holds only the key');
+  });
+
   test('--kernel xpython runs the notebook in the other kernel', async () => {
     const r = await run(PARAMS, { ...w.opts, kernel: 'xpython', parameter: ['count', '9'] });
     assert.equal(r.code, 0, r.stderr);

@@ -13,7 +13,7 @@ import { formatBar, formatDuration, formatProgressLine, JobProgress } from '../.
 import { formatTable } from '../../src/cli/table.ts';
 import { importPath, renderTemplate, titleFromId, validateWorkflowId } from '../../src/cli/commands/new.ts';
 import { runStatus } from '../../src/cli/commands/runs.ts';
-import { parsePort, startError } from '../../src/cli/commands/serve.ts';
+import { kernelIdleFrom, parsePort, startError } from '../../src/cli/commands/serve.ts';
 
 test('workflowDirs: flag, then env, then the built-in folder; several folders split on path.delimiter', () => {
   const builtin = '/repo/workflows';
@@ -131,6 +131,13 @@ test('runs: status words', () => {
   assert.equal(runStatus(undefined, st), '2/2 done');
   st.finalized = 't';
   assert.equal(runStatus(undefined, st), 'finalized');
+});
+
+test('serve: --kernel-idle is minutes (fractions allowed); nonsense is a usage error', () => {
+  assert.equal(kernelIdleFrom(undefined), undefined);
+  assert.equal(kernelIdleFrom('10'), 600_000);
+  assert.equal(kernelIdleFrom('0.5'), 30_000);
+  for (const bad of ['0', '-3', 'soon', 'Infinity']) assert.throws(() => kernelIdleFrom(bad), CliError, bad);
 });
 
 test('serve: port parsing; listen errors are usage errors', () => {

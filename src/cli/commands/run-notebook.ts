@@ -23,6 +23,8 @@ export interface NotebookRunOptions extends GlobalOptions {
   kernel?: string | undefined;
   cwd?: string | undefined;
   timeout?: string | undefined;
+  /** `--log-output`: what the cells print, on stderr as it comes. */
+  logOutput?: boolean | undefined;
   /** `--max-upload`, already read: the one upload limit in bytes. */
   maxUploadBytes?: number | undefined;
 }
@@ -165,6 +167,8 @@ export async function runNotebook(file: string, opts: NotebookRunOptions, io: Io
 
   const engine = await openEngine(opts, { maxUploadBytes: opts.maxUploadBytes });
   const progress = new JobProgress({ stream: io.stderr });
+  const { CellLog } = await import('../cell-log.ts');
+  const log = opts.logOutput ? new CellLog((t) => { progress.clear(); io.stderr.write(t); }) : undefined;
   let runKey: string | undefined;
   let runningStep: string | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -219,7 +223,9 @@ export async function runNotebook(file: string, opts: NotebookRunOptions, io: Io
           }
           progress.onProgress(e);
         },
+        onPartial: (step, output) => log?.onPartial(step, output),
         onStepEnd: (step, state) => {
+          log?.onStepEnd(step.id, state);
           clearTimeout(timer);
           timer = undefined;
           runningStep = undefined;

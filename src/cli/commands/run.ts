@@ -12,7 +12,7 @@ interface Options extends NotebookRunOptions {
 }
 
 /** Options that mean something only for a notebook. */
-const NOTEBOOK_ONLY = { parameter: '-p', raw: '-r', parametersFile: '-f', output: '-o', kernel: '--kernel', cwd: '--cwd', timeout: '--timeout' } as const;
+const NOTEBOOK_ONLY = { parameter: '-p', raw: '-r', parametersFile: '-f', output: '-o', kernel: '--kernel', cwd: '--cwd', timeout: '--timeout', logOutput: '--log-output' } as const;
 
 export function runCommand(program: Command): void {
   const cmd = program
@@ -29,6 +29,7 @@ export function runCommand(program: Command): void {
     .option('--kernel <name>', 'notebook: run in this kernelspec instead of the notebook\'s own')
     .option('--cwd <dir>', 'notebook: the kernel\'s working folder (default: the notebook\'s folder)')
     .option('--timeout <seconds>', 'notebook: stop a cell that runs longer than this (exit 1)')
+    .option('--log-output', 'notebook: print what the cells print, on stderr, as they print it')
     .addHelpText('after', `
 The whole file is checked before anything is written: a bad file creates no run.
 Steps left out of "inputs" take their suggested or default values. A file field takes a local

@@ -11,6 +11,7 @@ interface Options extends GlobalOptions {
   token?: string;
   open: boolean;
   maxUpload?: string;
+  kernelIdle?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -21,6 +22,7 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'address to bind; anything but loopback requires an access token', DEFAULT_HOST)
     .option('--token <token>', 'access token for a non-loopback --host (default: a new random one, printed in the URL)')
     .option('--no-open', 'do not open the browser (also skipped when $CI is set)')
+    .option('--kernel-idle <minutes>', 'shut a run\'s kernel down after this many minutes without a cell run (default: $RAILBOOK_KERNEL_IDLE, else 10); the next cell replays the run\'s done cells')
     .addHelpText('after', `
 Prints one line with the URL once the app accepts requests. Ctrl-C stops it cleanly: a step
 still running is recorded as interrupted and can be run again after the next start.
@@ -34,12 +36,22 @@ Examples:
   railbook serve --port 0 --no-open           any free port, no browser
   railbook serve --data-dir ~/railbook-data
   railbook serve --host 0.0.0.0               reachable from your network, token required
-  railbook serve --max-upload 20GB            accept files of up to 20 GB`)
+  railbook serve --max-upload 20GB            accept files of up to 20 GB
+  railbook serve --notebooks-dir ~/notebooks  your notebooks as workflows
+  railbook serve --kernel-idle 60             keep idle kernels for an hour`)
     .action(async (opts: Options) => {
       await serve(opts);
     });
   withMaxUploadOption(cmd);
   withGlobalOptions(cmd);
+}
+
+/** `--kernel-idle` / RAILBOOK_KERNEL_IDLE in minutes (fractions allowed), as milliseconds; undefined: the engine's default. */
+export function kernelIdleFrom(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`--kernel-idle must be a number of minutes greater than 0, not "${text}"`);
+  return Math.round(n * 60_000);
 }
 
 export function parsePort(text: string): number {
@@ -55,8 +67,9 @@ async function serve(opts: Options): Promise<void> {
   if (opts.host.trim() === '') throw new CliError('--host is empty; give an address such as 127.0.0.1');
   if (opts.token !== undefined && opts.token.length < 8) throw new CliError('--token is too short: use at least 8 characters (or leave it out to have one generated)');
   const maxUploadBytes = maxUploadFrom(opts.maxUpload);
+  const resourceIdleMs = kernelIdleFrom(opts.kernelIdle ?? process.env.RAILBOOK_KERNEL_IDLE);
   const { startServer } = await import('../../web/server.ts');
-  const engine = await openEngine(opts, { maxUploadBytes });
+  const engine = await openEngine(opts, { maxUploadBytes, resourceIdleMs });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ engine, host: opts.host, port, token: opts.token });
