@@ -150,7 +150,11 @@ function isStep(cell: NotebookCell): boolean {
 function planStep(cell: NotebookCell, docs: string, n: number, language: string, comment: string, taken: Set<string>): PlannedStep {
   const tags = new Set(cell.tags);
   // An untitled parameters cell is "Parameters" (id `parameters`, `parameters_2`, …).
-  const title = titleComment(cell.source, comment) ?? headings(docs).at(-1)?.text ?? (tags.has('parameters') ? 'Parameters' : undefined);
+  const own = titleComment(cell.source, comment);
+  const heading = own === undefined ? headings(docs).at(-1) : undefined;
+  const title = own ?? heading?.text ?? (tags.has('parameters') ? 'Parameters' : undefined);
+  // A heading that opens the docs and names the step is shown once, as the step's title.
+  if (heading && heading.line === 0) docs = docs.split('\n').slice(1).join('\n').trim();
   const base = cell.id !== undefined ? stepIdFromCellId(cell.id) : stepIdFromTitle(title, n);
   const step: PlannedStep = {
     id: uniqueId(base, cell.id, taken),

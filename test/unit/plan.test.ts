@@ -62,7 +62,7 @@ test('the first heading is the title, the text under it the description; markdow
   assert.deepEqual(
     plan.steps.map((s) => ({ title: s.title, docs: s.docs, code: s.code })),
     [
-      { title: 'Load', docs: '## Load\nReads the CSV.', code: 'df = load()' },
+      { title: 'Load', docs: 'Reads the CSV.', code: 'df = load()' },
       { title: 'Plot the data', docs: 'Some notes.\n\n```python\n# not a heading\n```', code: '# Plot the data\nplot(df)' },
       { title: 'Cell 3', docs: '', code: 'x = 2' },
     ],
@@ -75,7 +75,7 @@ test('a heading after the first code cell is a step title, not the workflow titl
   const plan = planNotebook(notebook([code('x = 1'), md('# Results'), code('print(x)')]));
   assert.equal(plan.title, 'Hello World (v2)');
   assert.equal(plan.steps[1]!.title, 'Results');
-  assert.equal(plan.steps[1]!.docs, '# Results');
+  assert.equal(plan.steps[1]!.docs, '', 'the heading is shown once, as the title');
 });
 
 test('a title comment is not a shebang, a magic marker or a Quarto option', () => {
