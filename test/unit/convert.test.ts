@@ -13,7 +13,8 @@ import { moduleLoader } from '../../src/engine/registry.ts';
 import type { AnyStep, Workflow } from '../../src/engine/workflow.ts';
 import { convertNotebook, templateLiteral } from '../../src/notebooks/convert.ts';
 import { quote, widgetCall, widgetFunction } from '../../src/notebooks/convert-fields.ts';
-import type { KernelInfo, Notebook, NotebookCell } from '../../src/notebooks/notebook.ts';
+import type { Notebook } from '../../src/notebooks/notebook.ts';
+import { code, md, notebook } from '../helpers/notebook-model.ts';
 import { notebookWorkflow } from '../../src/notebooks/notebook-workflow.ts';
 import { fieldFor } from '../../src/notebooks/parameter-fields.ts';
 import { parseParameters } from '../../src/notebooks/parameters.ts';
@@ -130,20 +131,6 @@ describe('widgetCall', () => {
 
 // ---- a whole notebook --------------------------------------------------------------------------
 
-type CellIn = Partial<NotebookCell> & { source: string };
-const md = (source: string, more: Partial<NotebookCell> = {}): CellIn => ({ type: 'markdown', source, ...more });
-const code = (source: string, more: Partial<NotebookCell> = {}): CellIn => ({ type: 'code', source, ...more });
-
-function notebook(cells: CellIn[], kernel: KernelInfo, file: string): Notebook {
-  return {
-    file,
-    format: 'ipynb',
-    nbformat: { major: 4, minor: 5 },
-    kernel,
-    metadata: {},
-    cells: cells.map((c, index) => ({ type: 'code', tags: [], metadata: {}, outputs: [], ...c, index })),
-  };
-}
 
 const DEMO = notebook(
   [

@@ -5,27 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIpynb } from '../../src/notebooks/ipynb.ts';
 import { readPercent } from '../../src/notebooks/percent.ts';
-import type { KernelInfo, Notebook, NotebookCell } from '../../src/notebooks/notebook.ts';
+import { code, md, notebook } from '../helpers/notebook-model.ts';
 import { planNotebook, type NotebookPlan } from '../../src/notebooks/plan.ts';
 import { ID_RULE, workflowIdFromFile } from '../../src/notebooks/plan-ids.ts';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/notebooks');
 
-type CellIn = Partial<NotebookCell> & { source: string };
-const md = (source: string, more: Partial<NotebookCell> = {}): CellIn => ({ type: 'markdown', source, ...more });
-const code = (source: string, more: Partial<NotebookCell> = {}): CellIn => ({ type: 'code', source, ...more });
-
-/** A notebook as a reader would give it, from the cells given (indexes filled in). */
-function notebook(cells: CellIn[], kernel: KernelInfo = { language: 'python' }, file = '/nb/Hello World (v2).ipynb'): Notebook {
-  return {
-    file,
-    format: 'ipynb',
-    nbformat: { major: 4, minor: 5 },
-    kernel,
-    metadata: {},
-    cells: cells.map((c, index) => ({ type: 'code', tags: [], metadata: {}, outputs: [], ...c, index })),
-  };
-}
 
 const ids = (plan: NotebookPlan) => plan.steps.map((s) => s.id);
 
