@@ -6,6 +6,8 @@ import { ProgressView } from './views/progress.tsx';
 
 /** At most this often a progress event goes out (about 10 per second). */
 export const PROGRESS_THROTTLE_MS = 100;
+/** At most this often the page is told to reload the run bar because the run's kernel changed state. */
+export const RESOURCES_THROTTLE_MS = 250;
 /** How often the stream re-reads the database, for steps run by another process (the CLI). */
 export const POLL_MS = 1000;
 const HEARTBEAT_MS = 15_000;
@@ -16,8 +18,9 @@ async function progressHtml(p: Progress, label: string): Promise<string> {
 
 /**
  * `text/event-stream` of one running step: `progress` (an HTML fragment of the bar) at once and
- * then as the step reports it, `partial` (its output so far, rendered) as it grows, and `done`
- * once the step is no longer running. The step itself
+ * then as the step reports it, `partial` (its output so far, rendered) as it grows, `resources`
+ * when the run's kernel changes state (the run bar reloads), and `done` once the step is no
+ * longer running. The step itself
  * runs in the engine, detached from this request: a client that goes away only stops the stream.
  * Everything comes from the engine's one feed of the run (`engine.watch`), which also sees steps
  * that another process (the CLI) runs.
@@ -60,6 +63,16 @@ export function stepEvents(c: Context, engine: Engine, key: string, stepId: stri
       }, Math.max(0, PROGRESS_THROTTLE_MS - (Date.now() - lastSent)));
     };
 
+    let resourcesTimer: NodeJS.Timeout | undefined;
+    let lastResources = 0;
+    const scheduleResources = () => {
+      if (resourcesTimer || ac.signal.aborted) return;
+      resourcesTimer = setTimeout(() => {
+        resourcesTimer = undefined;
+        lastResources = Date.now();
+        if (!ac.signal.aborted) void stream.writeSSE({ event: 'resources', data: '' });
+      }, Math.max(0, RESOURCES_THROTTLE_MS - (Date.now() - lastResources)));
+    };
     const heartbeat = setInterval(() => void stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
     let started = false;
     try {
@@ -73,7 +86,11 @@ export function stepEvents(c: Context, engine: Engine, key: string, stepId: stri
           if (u.step === stepId && renderPartial) await stream.writeSSE({ event: 'partial', data: await renderPartial(u.output) });
           continue;
         }
-        if (u.kind === 'resources') continue;
+        if (u.kind === 'resources') {
+          // The run bar shows the kernel's state (busy, idle, restarting): tell the page, at most every 250 ms.
+          scheduleResources();
+          continue;
+        }
         const status = u.kind === 'gone' ? 'gone' : (u.state.steps[stepId]?.status ?? 'gone');
         if (status !== 'running') {
           await stream.writeSSE({ event: 'done', data: status });
@@ -90,6 +107,7 @@ export function stepEvents(c: Context, engine: Engine, key: string, stepId: stri
       ac.abort();
       clearInterval(heartbeat);
       if (timer) clearTimeout(timer);
+      if (resourcesTimer) clearTimeout(resourcesTimer);
     }
   });
 }

@@ -65,7 +65,7 @@ describe('browser: notebooks', () => {
     });
   });
 
-  test('output streams into the page while the cell runs', async () => {
+  test('output streams into the page while the cell runs; the kernel shows busy, then idle', async () => {
     await t.withPage(async (page) => {
       const gate = path.join(t.app.dataDir, 'browser-gate');
       const { state } = t.app.engine.open('lifecycle');
@@ -75,8 +75,11 @@ describe('browser: notebooks', () => {
       // The first line arrives while the cell is still waiting for the gate.
       await page.locator('#step-count[data-status="running"] .live-output pre', { hasText: 'line 0' }).waitFor({ timeout: 30_000 });
       assert.equal(t.app.engine.get(state.key).steps.count!.status, 'running');
+      // The run bar follows the kernel: busy while the cell runs, idle after.
+      await page.locator('.run-bar .badge-kernel-busy', { hasText: 'Kernel python3: busy' }).waitFor();
       writeFileSync(gate, '');
       await doneCard(page, 'count');
+      await page.locator('.run-bar .badge-kernel-idle').waitFor();
       assert.match(await page.locator('#step-count .step-output').innerText(), /line 0\s+line 1\s+line 2/);
     });
   });

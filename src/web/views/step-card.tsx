@@ -171,6 +171,8 @@ function RunningBody({ m }: { m: CardModel }): Child {
       <div id={`progress-${m.step.id}`} class="progress-slot" sse-swap="progress" hx-swap="innerHTML">
         <ProgressView progress={m.progress} label={`Progress of ${m.step.title}`} />
       </div>
+      {/* The kernel went busy, idle, restarted…: the run bar shows it. */}
+      <div hidden hx-get={urls.runBar(m.wfId, m.runKey)} hx-trigger="sse:resources" hx-target="#run-bar" hx-swap="outerHTML" />
       {/* Output so far: replaced by each `partial` event of the step's stream. */}
       <div id={`live-${m.step.id}`} class="step-output live-output" sse-swap="partial" hx-swap="innerHTML" aria-live="polite">
         {m.partial !== undefined ? <LiveOutput step={m.step} output={m.partial} ctx={m.renderCtx} /> : null}
