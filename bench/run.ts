@@ -1,12 +1,16 @@
 // `npm run bench`: every benchmark, each printing a ratio against a peer measured in the same run.
 // One failing benchmark does not stop the others; the command then exits with 1 (at once: a
 // benchmark that failed half-way may have left its servers listening).
+import { notebookCellOverhead } from './notebook-cell-overhead.ts';
+import { notebookRun } from './notebook-run.ts';
 import { stepLatency } from './step-latency.ts';
 import { uploadThroughput } from './upload-throughput.ts';
 
 const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
   ['step-latency', stepLatency],
   ['upload-throughput', uploadThroughput],
+  ['notebook-cell-overhead', notebookCellOverhead],
+  ['notebook-run', notebookRun],
 ];
 
 let failed = false;
