@@ -1,9 +1,19 @@
-import hljs from 'highlight.js/lib/common';
+import { createRequire } from 'node:module';
+import type { HLJSApi } from 'highlight.js';
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
 // highlight.js's "common" build (~36 popular languages) rather than all ~190: it loads in half
 // the time, and auto-detection picks among likelier candidates, so it guesses better.
+
+// Loaded on first use (synchronously: highlight.js ships CommonJS), not at import: headless runs
+// (`railbook run`) render nothing and save the ~0.1 s it takes to load.
+const require = createRequire(import.meta.url);
+let hljsApi: HLJSApi | undefined;
+function hljs(): HLJSApi {
+  hljsApi ??= require('highlight.js/lib/common') as HLJSApi;
+  return hljsApi;
+}
 
 /** Beyond this, highlighting costs more than it helps; the code is shown plain. */
 export const HIGHLIGHT_MAX_CHARS = 200_000;
@@ -24,11 +34,11 @@ export interface HighlightResult {
 export function highlightCode(code: string, language?: string): HighlightResult {
   const lang = language?.trim().toLowerCase();
   if (code.length > HIGHLIGHT_MAX_CHARS) return { html: escapeText(code), language: lang };
-  if (lang && hljs.getLanguage(lang)) {
-    return { html: hljs.highlight(code, { language: lang, ignoreIllegals: true }).value, language: lang };
+  if (lang && hljs().getLanguage(lang)) {
+    return { html: hljs().highlight(code, { language: lang, ignoreIllegals: true }).value, language: lang };
   }
   if (code.length > AUTO_DETECT_MAX_CHARS) return { html: escapeText(code), language: undefined };
-  const auto = hljs.highlightAuto(code);
+  const auto = hljs().highlightAuto(code);
   return { html: auto.value, language: auto.language };
 }
 
