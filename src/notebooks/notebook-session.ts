@@ -6,6 +6,7 @@
 import type { ResourceHooks, ResourceStatus, RunResource } from '../engine/run-resources.ts';
 import type { CellResult, CellRunner, RunCellOptions, RunnerState } from './cell-runner.ts';
 import { startRunner, type RunnerChoice } from './runner-choice.ts';
+import { envCode, takeWarmRunner } from './warm-runner.ts';
 
 /** A cell the kernel must hold before the next one runs: a done step's code, as it ran. */
 export interface ReplayCell {
@@ -35,6 +36,9 @@ export class NotebookSession implements RunResource {
   private runner: CellRunner;
   /** A Stop in progress (an interrupt, or a restart of a kernel that ignores interrupts): the next cell waits for it. */
   private stopping: Promise<void> | undefined;
+  /** For a kernel started before the run existed: the code that gives it the run's environment, and whether it ran. */
+  private envCode: string | undefined;
+  private envSet = true;
 
   private constructor(
     runner: CellRunner,
@@ -46,17 +50,28 @@ export class NotebookSession implements RunResource {
 
   static async start(choice: RunnerChoice, cwd: string, env: Record<string, string>, hooks: ResourceHooks): Promise<NotebookSession> {
     let session: NotebookSession | undefined;
-    const runner = await startRunner(choice, {
-      cwd,
-      env,
-      onStateChange: () => {
-        // A runner that restarted or died by itself holds none of the run's cells any more.
-        if (session && (runner.state === 'dead' || runner.state === 'starting')) session.executed = [];
-        hooks.changed();
-      },
-    });
+    const onStateChange = (state: RunnerState) => {
+      // A runner that restarted or died by itself holds none of the run's cells (nor their environment) any more.
+      if (session && (state === 'dead' || state === 'starting')) session.forget();
+      hooks.changed();
+    };
+    // A kernel `railbook run` started early (warm-runner.ts) is taken as it is; it learns the run's
+    // environment from a line of code before the first cell, and after every restart.
+    const warm = takeWarmRunner(choice, cwd, onStateChange);
+    const runner = warm ? await warm : await startRunner(choice, { cwd, env, onStateChange });
     session = new NotebookSession(runner, choice, hooks);
+    if (warm && choice.kind === 'kernel') {
+      session.envCode = envCode(choice.spec.language, env);
+      session.envSet = false;
+    }
+    hooks.changed();
     return session;
+  }
+
+  /** The kernel process was replaced or died: it holds none of the run's cells, nor an environment set by code. */
+  private forget(): void {
+    this.executed = [];
+    if (this.envCode !== undefined) this.envSet = false;
   }
 
   get state(): RunnerState {
@@ -80,6 +95,11 @@ export class NotebookSession implements RunResource {
     if (this.executed.length === want.length + 1 && this.executed.at(-1) === current) this.executed.pop();
     const prefix = this.executed.length <= want.length && this.executed.every((s, i) => want[i] === s);
     if (!prefix) await this.restartRunner();
+    if (!this.envSet && this.envCode !== undefined) {
+      const r = await this.execute(this.envCode, { storeHistory: false }, signal);
+      if (r.status !== 'ok') throw new Error(`could not give the kernel the run's environment: ${r.error ? `${r.error.ename}: ${r.error.evalue}` : r.status}`);
+      this.envSet = true;
+    }
     const todo = cells.slice(this.executed.length);
     for (let i = 0; i < todo.length; i++) {
       if (signal.aborted) throw signal.reason;
@@ -117,11 +137,11 @@ export class NotebookSession implements RunResource {
     if (signal.aborted) throw signal.reason;
     const onAbort = () => {
       const stop = this.runner.stop().then((how) => {
-        if (how === 'restarted') this.executed = [];
+        if (how === 'restarted') this.forget();
         this.hooks.changed();
       }, () => {
         // A stop that failed leaves a kernel in an unknown state: the next cell starts afresh.
-        this.executed = [];
+        this.forget();
       });
       this.stopping = stop.finally(() => {
         if (this.stopping === tracked) this.stopping = undefined;
@@ -139,7 +159,7 @@ export class NotebookSession implements RunResource {
   }
 
   private async restartRunner(): Promise<void> {
-    this.executed = [];
+    this.forget();
     await this.runner.restart();
     this.hooks.changed();
   }

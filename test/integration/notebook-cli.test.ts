@@ -178,6 +178,13 @@ describe('railbook run <notebook>', () => {
     assert.equal(r.stdout.trim().split('\n').length, 1, 'stdout holds only the key');
   });
 
+  test('the kernel, started while Railbook loads, still knows its run: key, artifacts folder, the notebook\'s folder', async () => {
+    const r = await run(path.join(FIXTURES, 'env.py'), { ...w.opts });
+    assert.equal(r.code, 0, r.stderr);
+    const state = await runState(w.opts, r.key);
+    assert.equal(printed(state, 'where_am_i'), `${r.key}\n${path.join(w.opts.dataDir, 'artifacts', r.key)}\n${FIXTURES}\n`);
+  });
+
   test('--kernel xpython runs the notebook in the other kernel', async () => {
     const r = await run(PARAMS, { ...w.opts, kernel: 'xpython', parameter: ['count', '9'] });
     assert.equal(r.code, 0, r.stderr);

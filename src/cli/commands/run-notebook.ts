@@ -146,13 +146,13 @@ function timeoutSeconds(text: string | undefined): number | undefined {
 export async function runNotebook(file: string, opts: NotebookRunOptions, io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<void> {
   const abs = path.resolve(file);
   const timeout = timeoutSeconds(opts.timeout);
-  const [{ readNotebook, notebookLoader }, { planNotebook }, { NotebookError }, { checkJob, JobFileError }, { runJob }, { JobProgress }] = await Promise.all([
-    import('../../notebooks/notebook-loader.ts'),
+  // Only what reading the notebook needs, first: its kernel can then start while the rest loads.
+  const [{ readNotebook }, { planNotebook }, { NotebookError }, { chooseRunner }, { prestartRunner, disposeWarmRunners }] = await Promise.all([
+    import('../../notebooks/read-notebook.ts'),
     import('../../notebooks/plan.ts'),
     import('../../notebooks/notebook.ts'),
-    import('../../engine/job-file.ts'),
-    import('../../engine/job-runner.ts'),
-    import('../progress-bar.ts'),
+    import('../../notebooks/runner-choice.ts'),
+    import('../../notebooks/warm-runner.ts'),
   ]);
   let plan: NotebookPlan;
   let nb: Notebook;
@@ -164,6 +164,22 @@ export async function runNotebook(file: string, opts: NotebookRunOptions, io: Io
   }
   const job: JobFile = { workflow: plan.id, inputs: parameterInputs(plan, await givenParameters(opts), abs), ...(opts.profile !== undefined ? { profile: opts.profile } : {}) };
   const cwd = opts.cwd !== undefined ? path.resolve(opts.cwd) : undefined;
+  prestartRunner(chooseRunner(nb.kernel, plan.language, opts.kernel), cwd ?? path.dirname(nb.file));
+  try {
+    await runPlanned(file, abs, nb, plan, job, cwd, timeout, opts, io);
+  } finally {
+    // Started early and never used (a bad value, a run already done): shut it down.
+    await disposeWarmRunners();
+  }
+}
+
+async function runPlanned(file: string, abs: string, nb: Notebook, plan: NotebookPlan, job: JobFile, cwd: string | undefined, timeout: number | undefined, opts: NotebookRunOptions, io: Io): Promise<void> {
+  const [{ notebookLoader }, { checkJob, JobFileError }, { runJob }, { JobProgress }] = await Promise.all([
+    import('../../notebooks/notebook-loader.ts'),
+    import('../../engine/job-file.ts'),
+    import('../../engine/job-runner.ts'),
+    import('../progress-bar.ts'),
+  ]);
 
   const engine = await openEngine(opts, { maxUploadBytes: opts.maxUploadBytes });
   const progress = new JobProgress({ stream: io.stderr });
@@ -233,7 +249,7 @@ export async function runNotebook(file: string, opts: NotebookRunOptions, io: Io
         },
       },
     });
-    progress.clear();
+      progress.clear();
     const key = result.state.key;
     if (opts.output !== undefined) await writeExecuted(engine, nb, plan, key, opts.output);
     io.stdout.write(`${key}\n`);

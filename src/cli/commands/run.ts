@@ -56,7 +56,7 @@ Examples:
   railbook export default-hello-01 > job.json && railbook run job.json --key hello-again
   railbook run job.json --key default-hello-01 --rerun-changed`)
     .action(async (file: string, opts: Options) => {
-      const { isNotebookFile } = await import('../../notebooks/notebook-loader.ts');
+      const { isNotebookFile } = await import('../../notebooks/read-notebook.ts');
       if (isNotebookFile(path.basename(file))) {
         if (opts.rerunChanged) throw new CliError('--rerun-changed is for job files; a notebook run resumed with --key runs its cells from the first one not done');
         const { runNotebook } = await import('./run-notebook.ts');
