@@ -305,8 +305,10 @@ export class Engine {
       if (ex && ex.owner !== this.owner) {
         throw new EngineError('running', `step "${stepId}" is running in another Railbook process (pid ${ex.pid}); stop it there`);
       }
+      // What the step showed so far (a cell's printed lines) stays with it: the person sees where it stopped.
+      const partial = this.executor.partial(key, stepId);
       this.executor.stop(key, stepId);
-      st.steps[stepId] = { ...s, status: 'cancelled', finishedAt: t, error: 'cancelled by request' };
+      st.steps[stepId] = { ...s, status: 'cancelled', finishedAt: t, error: 'cancelled by request', ...(partial !== undefined ? { output: partial } : {}) };
       this.store.executions.release(key, stepId);
       this.store.events.append(key, t, 'cancelled', stepId);
       return true;

@@ -182,7 +182,7 @@ describe('railbook run <notebook>', () => {
     const r = await run(path.join(FIXTURES, 'env.py'), { ...w.opts });
     assert.equal(r.code, 0, r.stderr);
     const state = await runState(w.opts, r.key);
-    assert.equal(printed(state, 'where_am_i'), `${r.key}\n${path.join(w.opts.dataDir, 'artifacts', r.key)}\n${FIXTURES}\n`);
+    assert.equal(printed(state, 'where_am_i'), `${r.key}\n${path.join(w.opts.dataDir!, 'artifacts', r.key)}\n${FIXTURES}\n`);
   });
 
   test('--kernel xpython runs the notebook in the other kernel', async () => {

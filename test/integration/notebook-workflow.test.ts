@@ -196,6 +196,7 @@ describe('stopping and killing kernels', () => {
         s.engine.cancel(key, 'wait');
         let st = await completion;
         assert.equal(st.steps.wait!.status, 'cancelled');
+        assert.match(text(cell(st, 'wait').outputs), /pid \d+/, 'what the cell printed before it was stopped is kept');
 
         // Killed mid-cell: a clear failure, with what it printed before.
         ({ completion } = await s.engine.submit(key, 'wait', {}));
