@@ -22,7 +22,8 @@ const registry = await loadWorkflows(dirs);
 // RAILBOOK_NOTEBOOKS_DIR: a notebooks folder to load too, as `railbook serve --notebooks-dir` does.
 if (process.env.RAILBOOK_NOTEBOOKS_DIR) {
   const { notebookLoader } = await import('../../src/notebooks/notebook-loader.ts');
-  await registry.loadDir(process.env.RAILBOOK_NOTEBOOKS_DIR, notebookLoader());
+  // RAILBOOK_TEST_KERNEL runs every notebook in that kernel (as `--kernel` does for `railbook run`).
+  await registry.loadDir(process.env.RAILBOOK_NOTEBOOKS_DIR, notebookLoader({ kernel: process.env.RAILBOOK_TEST_KERNEL || undefined }));
 }
 if (registry.errors.length) {
   console.error(`workflows failed to load: ${registry.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);

@@ -21,11 +21,11 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function startChild(dataDir: string): Promise<Child> {
+function startChild(dataDir: string, kernel: string): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RAILBOOK_NOTEBOOKS_DIR: NOTEBOOKS },
+    env: { ...process.env, RAILBOOK_NOTEBOOKS_DIR: NOTEBOOKS, RAILBOOK_TEST_KERNEL: kernel },
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -78,7 +78,8 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
-describe('a notebook run survives the server being killed mid-cell', () => {
+// ipykernel watches its parent itself; xeus-python does not, and is ended by the system (parent-death.ts).
+for (const kernel of ['python3', 'xpython']) describe(`a notebook run survives the server being killed mid-cell (${kernel})`, () => {
   const data = tempDir('railbook-nb-crash-');
   let child: Child | undefined;
   after(async () => {
@@ -90,7 +91,7 @@ describe('a notebook run survives the server being killed mid-cell', () => {
   });
 
   it('kill -9 mid-cell, restart: done cells intact, the cell interrupted, no kernel left behind; run again → replay, done', { timeout: 120_000 }, async () => {
-    child = await startChild(data.dir);
+    child = await startChild(data.dir, kernel);
     let base = child.base;
     const csrf = /<meta name="csrf-token" content="([0-9a-f]+)"/.exec(await (await fetch(`${base}/wf/waiting`)).text())![1]!;
     const created = await post(base, '/wf/waiting/runs', { _csrf: csrf, action: 'new' });
@@ -115,7 +116,7 @@ describe('a notebook run survives the server being killed mid-cell', () => {
     // The kernel notices its parent is gone (JPY_PARENT_PID) and exits: no orphan keeps memory.
     await until('the orphaned kernel to exit', () => kernels.every((p) => !alive(p)) || undefined);
 
-    child = await startChild(data.dir);
+    child = await startChild(data.dir, kernel);
     base = child.base;
     const afterCrash = await state(base, key);
     assert.deepEqual(afterCrash.steps.set, before.steps.set);

@@ -3,6 +3,7 @@
 // Ctrl-C aimed at Railbook does not interrupt the kernel), with its output kept for error messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { withParentDeathSignal } from './parent-death.ts';
 import { writeConnectionFile, type ConnectionInfo } from './connection-file.ts';
 import type { Kernelspec } from './kernelspecs.ts';
 
@@ -46,16 +47,18 @@ export class KernelProcess {
 
   static async spawn(spec: Kernelspec, cwd: string, extraEnv: Record<string, string> = {}): Promise<KernelProcess> {
     const { info, file, dir } = await writeConnectionFile(spec.name);
-    const argv = spec.argv.map((a) => a.replaceAll('{connection_file}', file).replaceAll('{resource_dir}', spec.resourceDir));
+    const env = {
+      ...process.env,
+      ...spec.env,
+      ...extraEnv,
+      // ipykernel exits by itself when this parent goes away, so a crashed server leaves no orphan.
+      JPY_PARENT_PID: String(process.pid),
+    };
+    // Other kernels are told by the system (parent-death.ts).
+    const argv = withParentDeathSignal(spec.argv.map((a) => a.replaceAll('{connection_file}', file).replaceAll('{resource_dir}', spec.resourceDir)), env);
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd,
-      env: {
-        ...process.env,
-        ...spec.env,
-        ...extraEnv,
-        // ipykernel exits by itself when this parent goes away, so a crashed server leaves no orphan.
-        JPY_PARENT_PID: String(process.pid),
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
