@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
 import { now } from './clock.ts';
 import { EngineError } from './errors.ts';
+import { checkSubmittable, discardUnclaimed, withKeptValues } from './step-rules.ts';
 import type { Registry } from './registry.ts';
 import { formatRunKey, validateRunKey } from './run-key.ts';
 import { emptyStep, newRunState, type RunState, type StepState } from './run-state.ts';
@@ -182,14 +181,8 @@ export class Engine {
     const first = this.get(key);
     const wf = this.workflow(first.workflow);
     const step = this.step(wf, stepId);
-    this.checkSubmittable(first, wf, stepId);
-    const previous = first.steps[stepId]?.input;
-    if (previous) {
-      raw = { ...raw };
-      for (const [name, w] of Object.entries(step.fields)) {
-        if (w.keepWhenEmpty && isEmpty(raw[name]) && previous[name] !== undefined) raw[name] = previous[name];
-      }
-    }
+    checkSubmittable(first, wf, stepId);
+    raw = withKeptValues(step, raw, first.steps[stepId]?.input);
     // Prepare (may store uploads) outside the transaction: it is async and may be slow.
     const stored: string[] = [];
     let input: Record<string, unknown>;
@@ -199,15 +192,8 @@ export class Engine {
       input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir, stored, this.maxUploadBytes));
       state = this.accept(key, wf, step, input, execId);
     } catch (e) {
-      // Refused after all (bad input, or the run changed meanwhile): files stored for it are
-      // nobody's — unless a concurrent submit of the same content has just claimed the same file.
-      if (stored.length) {
-        const current = JSON.stringify(this.store.runs.get(key) ?? {});
-        for (const f of stored) {
-          const rel = path.relative(this.store.dataDir, f).split(path.sep).join('/');
-          if (!current.includes(JSON.stringify(rel))) rmSync(f, { force: true });
-        }
-      }
+      // Refused after all (bad input, or the run changed meanwhile): drop the files it stored.
+      if (stored.length) discardUnclaimed(this.store.dataDir, this.store.runs.get(key), stored);
       throw e;
     }
     // Register the execution before announcing the change: a listener that reads the run at once
@@ -222,7 +208,7 @@ export class Engine {
     const stepId = step.id;
     return this.store.tx(() => {
       const st = this.orphans.reap(this.stored(key));
-      this.checkSubmittable(st, wf, stepId);
+      checkSubmittable(st, wf, stepId);
       const t = now();
       const s: StepState = { input, output: null, status: 'running', startedAt: t, finishedAt: null };
       if (step.version !== undefined) s.version = step.version;
@@ -450,23 +436,6 @@ export class Engine {
     return st;
   }
 
-  private checkSubmittable(st: RunState, wf: Workflow, stepId: string): void {
-    if (st.finalized) throw new EngineError('finalized', `run "${st.key}" is finalized; unfinalize it to change it`);
-    for (const s of wf.steps) {
-      if (s.id === stepId) break;
-      if (st.steps[s.id]?.status !== 'done') {
-        throw new EngineError('out_of_order', `step "${stepId}" cannot run before step "${s.id}" is done`);
-      }
-    }
-    // Only the state counts: a step just cancelled may still be winding down in memory; its
-    // late result is discarded (its execution id no longer owns the row), so a re-run need not wait.
-    const status = st.steps[stepId]?.status;
-    if (status === 'running') {
-      throw new EngineError('running', `step "${stepId}" is already running`);
-    }
-    if (status === 'done') throw new EngineError('already_done', `step "${stepId}" is already done; revert to it to change it`);
-  }
-
   private mutate(key: string, fn: (st: RunState, wf: Workflow, t: string) => boolean): RunState {
     const wf = this.workflow(this.get(key).workflow);
     let changed = false;
@@ -483,10 +452,6 @@ export class Engine {
     if (changed) this.bus.emit('change', key);
     return state;
   }
-}
-
-function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === '';
 }
 
 /**
