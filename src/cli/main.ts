@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { archiveCommands } from './commands/archive.ts';
+import { backupCommand } from './commands/backup.ts';
 import { convertCommand } from './commands/convert.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { exportCommand } from './commands/export.ts';
 import { kernelsCommand } from './commands/kernels.ts';
 import { newCommand } from './commands/new.ts';
 import { profilesCommand } from './commands/profiles.ts';
+import { restoreCommand } from './commands/restore.ts';
 import { runCommand } from './commands/run.ts';
 import { revertCommands } from './commands/revert.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -53,6 +55,8 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   convertCommand(program);
   profilesCommand(program);
   kernelsCommand(program);
+  backupCommand(program);
+  restoreCommand(program);
   return program;
 }
 

@@ -14,7 +14,7 @@ export interface CliResult {
   stderr: string;
 }
 
-const LEAKY = ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_DEBUG', 'RAILBOOK_MAX_UPLOAD', 'NODE_OPTIONS'];
+const LEAKY = ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_BACKUP_KEEP', 'RAILBOOK_AUTO_BACKUP', 'RAILBOOK_KERNEL_IDLE', 'RAILBOOK_DEBUG', 'RAILBOOK_MAX_UPLOAD', 'NODE_OPTIONS'];
 
 /** `unset` names more variables to remove unless `env` sets them. */
 export function railbookCli(args: string[], opts: { env?: NodeJS.ProcessEnv; unset?: string[]; cwd?: string } = {}): Promise<CliResult> {

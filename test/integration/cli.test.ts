@@ -27,7 +27,7 @@ interface Result {
 /** The environment of a clean shell: no Railbook settings leaking in from the test runner, no browser. */
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...extra };
-  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) if (!(k in extra)) delete env[k];
+  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_BACKUP_KEEP', 'RAILBOOK_AUTO_BACKUP', 'RAILBOOK_KERNEL_IDLE', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -268,7 +268,7 @@ test('bad job files and bad usage: exit 2, stderr names the field, and no run is
 });
 
 test('--help on every command, with examples', async () => {
-  for (const cmd of [[], ['serve'], ['workflows'], ['runs'], ['run'], ['export'], ['state'], ['new'], ['profiles']]) {
+  for (const cmd of [[], ['serve'], ['workflows'], ['runs'], ['run'], ['export'], ['state'], ['new'], ['profiles'], ['convert'], ['backup'], ['restore']]) {
     const r = await railbook([...cmd, '--help']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Usage: railbook/);

@@ -12,6 +12,8 @@ interface Options extends GlobalOptions {
   open: boolean;
   maxUpload?: string;
   kernelIdle?: string;
+  backupKeep?: string;
+  autoBackup: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -23,6 +25,8 @@ export function serveCommand(program: Command): void {
     .option('--token <token>', 'access token for a non-loopback --host (default: a new random one, printed in the URL)')
     .option('--no-open', 'do not open the browser (also skipped when $CI is set)')
     .option('--kernel-idle <minutes>', 'shut a run\'s kernel down after this many minutes without a cell run (default: $RAILBOOK_KERNEL_IDLE, else 10); the next cell replays the run\'s done cells')
+    .option('--backup-keep <n>', 'automatic daily backups to keep in <data folder>/backups (default: $RAILBOOK_BACKUP_KEEP, else 7)')
+    .option('--no-auto-backup', 'no automatic daily backup (also: RAILBOOK_AUTO_BACKUP=off)')
     .addHelpText('after', `
 Prints one line with the URL once the app accepts requests. Ctrl-C stops it cleanly: a step
 still running is recorded as interrupted and can be run again after the next start.
@@ -31,6 +35,9 @@ Uploads stream to disk (a temp file in the data folder), so memory stays flat wh
 size. Each file may be at most the upload limit: 10 GB unless --max-upload or
 $RAILBOOK_MAX_UPLOAD says otherwise (e.g. 500MB, 20GB, 2GiB). The form states it.
 
+A backup of the data folder is made every 24 hours while it runs (and at start if the last
+one is older), into <data folder>/backups; the newest 7 are kept (--backup-keep).
+
 Examples:
   railbook serve
   railbook serve --port 0 --no-open           any free port, no browser
@@ -38,7 +45,8 @@ Examples:
   railbook serve --host 0.0.0.0               reachable from your network, token required
   railbook serve --max-upload 20GB            accept files of up to 20 GB
   railbook serve --notebooks-dir ~/notebooks  your notebooks as workflows
-  railbook serve --kernel-idle 60             keep idle kernels for an hour`)
+  railbook serve --kernel-idle 60             keep idle kernels for an hour
+  railbook serve --backup-keep 30             keep a month of daily backups`)
     .action(async (opts: Options) => {
       await serve(opts);
     });
@@ -52,6 +60,20 @@ export function kernelIdleFrom(text: string | undefined): number | undefined {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new CliError(`--kernel-idle must be a number of minutes greater than 0, not "${text}"`);
   return Math.round(n * 60_000);
+}
+
+/** `--backup-keep` / RAILBOOK_BACKUP_KEEP and `--no-auto-backup` / RAILBOOK_AUTO_BACKUP=off. */
+export async function backupSettings(opts: { backupKeep?: string | undefined; autoBackup?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<{ keep: number | undefined; enabled: boolean }> {
+  const { parseBackupKeep } = await import('../../store/auto-backup.ts');
+  const text = opts.backupKeep ?? env.RAILBOOK_BACKUP_KEEP;
+  let keep: number | undefined;
+  try {
+    keep = parseBackupKeep(text);
+  } catch (e) {
+    throw new CliError(`--backup-keep: ${(e as Error).message}`);
+  }
+  const off = /^(off|0|false|no)$/i.test(env.RAILBOOK_AUTO_BACKUP?.trim() ?? '');
+  return { keep, enabled: opts.autoBackup !== false && !off };
 }
 
 export function parsePort(text: string): number {
@@ -68,6 +90,7 @@ async function serve(opts: Options): Promise<void> {
   if (opts.token !== undefined && opts.token.length < 8) throw new CliError('--token is too short: use at least 8 characters (or leave it out to have one generated)');
   const maxUploadBytes = maxUploadFrom(opts.maxUpload);
   const resourceIdleMs = kernelIdleFrom(opts.kernelIdle ?? process.env.RAILBOOK_KERNEL_IDLE);
+  const backup = await backupSettings(opts);
   const { startServer } = await import('../../web/server.ts');
   const engine = await openEngine(opts, { maxUploadBytes, resourceIdleMs });
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -77,6 +100,14 @@ async function serve(opts: Options): Promise<void> {
     await closeEngine(engine);
     throw startError(e, opts.host, port);
   }
+
+  const { startAutoBackup } = await import('../../store/auto-backup.ts');
+  const backups = startAutoBackup({
+    dataDir: engine.store.dataDir,
+    keep: backup.keep,
+    enabled: backup.enabled,
+    onError: (e) => process.stderr.write(`railbook: automatic backup failed: ${(e as Error).message}\n`),
+  });
 
   // Stop handlers first, so a signal right after the URL line still stops cleanly: in order, no
   // new requests, steps still running recorded as interrupted, the database closed.
@@ -88,6 +119,7 @@ async function serve(opts: Options): Promise<void> {
         process.exit(EXIT.unexpected);
       }
       stopping = true;
+      backups.stop();
       process.stderr.write('railbook: stopping…\n');
       // Idle keep-alive connections or a stuck request must not hold the process for long.
       const force = setTimeout(() => {
