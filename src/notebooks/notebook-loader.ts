@@ -2,16 +2,11 @@
 // notebooks folder each become a workflow (engine/registry.ts picks this loader for that folder).
 // A broken notebook is one load error naming the file, the cell and the problem; the others load.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { WorkflowLoader } from '../engine/registry.ts';
 import type { Workflow } from '../engine/workflow.ts';
 import { notebookWorkflow, type NotebookWorkflowOptions } from './notebook-workflow.ts';
 import { isNotebookFile, readNotebook } from './read-notebook.ts';
 import { planNotebook } from './plan.ts';
-
-/** The repository's own `notebooks/` folder. */
-export const BUILTIN_NOTEBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../notebooks');
-
 
 export { isNotebookFile, readNotebook } from './read-notebook.ts';
 

@@ -16,12 +16,16 @@ export interface CliResult {
 
 const LEAKY = ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_BACKUP_KEEP', 'RAILBOOK_AUTO_BACKUP', 'RAILBOOK_KERNEL_IDLE', 'RAILBOOK_DEBUG', 'RAILBOOK_MAX_UPLOAD', 'NODE_OPTIONS'];
 
+/** The environment of a clean shell: the runner's, minus Railbook's own settings (and `unset`), plus `given`. */
+export function cleanEnv(given: NodeJS.ProcessEnv = {}, unset: readonly string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...given };
+  for (const k of [...LEAKY, ...unset]) if (!(k in given)) delete env[k];
+  return env;
+}
+
 /** `unset` names more variables to remove unless `env` sets them. */
 export function railbookCli(args: string[], opts: { env?: NodeJS.ProcessEnv; unset?: string[]; cwd?: string } = {}): Promise<CliResult> {
-  const given = opts.env ?? {};
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...given };
-  for (const k of [...LEAKY, ...(opts.unset ?? [])]) if (!(k in given)) delete env[k];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env, opts.unset) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

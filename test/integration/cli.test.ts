@@ -5,15 +5,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JobFile } from '../../src/engine/job-file.ts';
 import { runJob } from '../../src/engine/job-runner.ts';
 import type { RunState } from '../../src/engine/run-state.ts';
 import { importPath } from '../../src/cli/commands/new.ts';
 import { FIXTURE_WORKFLOWS_DIR, tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { BIN, cleanEnv, ROOT } from '../helpers/railbook-cli.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'railbook.js');
 const BUILTIN = path.join(ROOT, 'workflows');
 const WITH_FIXTURES = [BUILTIN, FIXTURE_WORKFLOWS_DIR].join(path.delimiter);
 
@@ -22,13 +20,6 @@ interface Result {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-}
-
-/** The environment of a clean shell: no Railbook settings leaking in from the test runner, no browser. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...extra };
-  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_BACKUP_KEEP', 'RAILBOOK_AUTO_BACKUP', 'RAILBOOK_KERNEL_IDLE', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) if (!(k in extra)) delete env[k];
-  return env;
 }
 
 function start(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcessWithoutNullStreams {
