@@ -54,7 +54,7 @@ export async function notebookCellOverhead(): Promise<{ overheadMs: number; line
   if (registry.errors.length) throw new Error(`the benchmark notebook did not load: ${registry.errors.map((e) => e.message).join('; ')}`);
   const wf = registry.list().find((w) => w.origin?.file === file);
   if (!wf) throw new Error('the benchmark notebook loaded as no workflow');
-  const engine = new Engine(new Store(path.join(tmp, 'data')), registry);
+  const engine = await Engine.start(await Store.open(path.join(tmp, 'data')), registry);
   let raw: Kernel | undefined;
 
   // The moment the engine's current cell reports "running" (its kernel is ready for it).
@@ -70,7 +70,7 @@ export async function notebookCellOverhead(): Promise<{ overheadMs: number; line
   let stateBytes = 0;
   try {
     raw = await Kernel.start(spec, { cwd: tmp });
-    const { state } = engine.open(wf.id);
+    const { state } = await engine.open(wf.id);
     const steps = wf.steps.map((s) => s.id);
     for (let i = 0; i < steps.length; i++) {
       const c0 = process.cpuUsage();
@@ -96,11 +96,11 @@ export async function notebookCellOverhead(): Promise<{ overheadMs: number; line
       rawCpu.push((rc1.user + rc1.system) / 1000);
     }
     // Every step reads and rewrites the run's whole state: its size is what grows with the notebook.
-    stateBytes = Buffer.byteLength(JSON.stringify(engine.store.runs.get(state.key)));
+    stateBytes = Buffer.byteLength(JSON.stringify(await engine.store.runs.get(state.key)));
   } finally {
     engine.bus.off('progress', onProgress);
     await engine.shutdown();
-    engine.store.close();
+    await engine.store.close();
     await raw?.shutdown();
     rmSync(tmp, { recursive: true, force: true });
   }

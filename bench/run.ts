@@ -3,6 +3,7 @@
 // benchmark that failed half-way may have left its servers listening).
 import { notebookCellOverhead } from './notebook-cell-overhead.ts';
 import { notebookRun } from './notebook-run.ts';
+import { queueThroughput } from './queue-throughput.ts';
 import { stepLatency } from './step-latency.ts';
 import { uploadThroughput } from './upload-throughput.ts';
 
@@ -11,6 +12,7 @@ const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
   ['upload-throughput', uploadThroughput],
   ['notebook-cell-overhead', notebookCellOverhead],
   ['notebook-run', notebookRun],
+  ['queue-throughput', queueThroughput],
 ];
 
 let failed = false;

@@ -111,15 +111,14 @@ export async function uploadThroughput(): Promise<{ ratio: number; lines: string
   const bareDir = mkdtempSync(path.join(tmpdir(), 'railbook-bench-bare-'));
   const times = Object.fromEntries(SIDES.map((s) => [s, [] as number[]])) as Record<Side, number[]>;
   const growth = Object.fromEntries(SIDES.map((s) => [s, [] as number[]])) as Record<Side, number[]>;
-  let store: Store | undefined;
+  let engine: Engine | undefined;
   let server: RunningServer | undefined;
   let bare: Awaited<ReturnType<typeof bareServer>> | undefined;
   try {
     const registry = await loadWorkflows([UPLOAD_FIXTURES]);
     if (registry.errors.length) throw new Error(`the upload fixture failed to load: ${registry.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
-    store = new Store(dataDir);
-    const engine = new Engine(store, registry, { maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES });
-    server = await startServer({ engine, port: 0 });
+    const railbook = (engine = await Engine.start(await Store.open(dataDir), registry, { maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES }));
+    server = await startServer({ engine: railbook, port: 0 });
     const base = `http://127.0.0.1:${server.port}`;
     const peer = (bare = await bareServer(bareDir));
     const home = await (await fetch(`${base}/`)).text();
@@ -129,11 +128,11 @@ export async function uploadThroughput(): Promise<{ ratio: number; lines: string
     let key = '';
     let rssBefore = 0;
     /** Everything between two uploads, outside the timed span: a fresh run, the peak mark, checks, clean-up. */
-    const answer = (m: Ask): Reply => {
+    const answer = async (m: Ask): Promise<Reply> => {
       if (m.type === 'before') {
         let url = `${peer.url}${m.side === 'bare' ? '/default' : '/1m'}`;
         if (m.side === 'railbook') {
-          key = engine.open('uploads').state.key;
+          key = (await railbook.open('uploads')).state.key;
           url = `${base}/wf/uploads/runs/${key}/steps/big`;
         }
         resetPeak();
@@ -143,7 +142,7 @@ export async function uploadThroughput(): Promise<{ ratio: number; lines: string
       const peak = memoryOf(process.pid).peak;
       if (m.side === 'railbook') {
         if (m.status !== 303) throw new Error(`the Railbook upload answered ${m.status}: ${m.text}`);
-        const stored = (engine.get(key).steps.big?.output as { file?: ArtifactRef } | undefined)?.file;
+        const stored = ((await railbook.get(key)).steps.big?.output as { file?: ArtifactRef } | undefined)?.file;
         const size = m.measured ? bytes : WARMUP_MB * MB;
         if (!stored || stored.size !== size || stored.sha256 !== m.sent) {
           throw new Error(`the Railbook upload stored ${JSON.stringify(stored)}; ${size} bytes with SHA-256 ${m.sent} were sent`);
@@ -168,7 +167,8 @@ export async function uploadThroughput(): Promise<{ ratio: number; lines: string
   } finally {
     await server?.close();
     await bare?.close();
-    store?.close();
+    await engine?.shutdown();
+    await engine?.store.close();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(bareDir, { recursive: true, force: true });
   }
@@ -193,7 +193,7 @@ export async function uploadThroughput(): Promise<{ ratio: number; lines: string
 }
 
 /** Forks the client and answers its questions until it is done. */
-function runClient(job: ClientJob, answer: (m: Ask) => Reply): Promise<void> {
+function runClient(job: ClientJob, answer: (m: Ask) => Promise<Reply>): Promise<void> {
   const file = fileURLToPath(new URL('./upload-throughput-client.ts', import.meta.url));
   // Only tsx for the child: no --cpu-prof (or anything else) inherited from this process.
   const child = fork(file, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -202,14 +202,14 @@ function runClient(job: ClientJob, answer: (m: Ask) => Reply): Promise<void> {
     child.on('message', (m: Ask | { type: 'done' } | { type: 'error'; error: string }) => {
       if (m.type === 'done') return resolve();
       if (m.type === 'error') return reject(new Error(`bench client failed: ${failed ?? m.error}`));
-      let reply: Reply;
-      try {
-        reply = answer(m);
-      } catch (e) {
-        failed = e instanceof Error ? e.message : String(e);
-        reply = { type: 'fail', error: failed };
-      }
-      child.send(reply);
+      // The client waits for each reply before it asks again, so answers never overlap.
+      answer(m).then(
+        (reply) => child.send(reply),
+        (e: unknown) => {
+          failed = e instanceof Error ? e.message : String(e);
+          child.send({ type: 'fail', error: failed } satisfies Reply);
+        },
+      );
     });
     child.once('exit', (code) => reject(new Error(`bench client exited (${code}) before it was done`)));
     child.send(job);

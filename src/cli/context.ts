@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.ts';
 import type { LoadError, Registry } from '../engine/registry.ts';
+import type { Store } from '../store/store.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** The repository's own `notebooks/` folder (kept here so `--help` need not load the notebook code). */
@@ -11,6 +12,8 @@ export const BUILTIN_NOTEBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(imp
 /** Options every command accepts. */
 export interface GlobalOptions {
   dataDir?: string | undefined;
+  /** `--database <url>`: PostgreSQL instead of the data folder's SQLite file. */
+  database?: string | undefined;
   workflowsDir?: string | undefined;
   notebooksDir?: string | undefined;
 }
@@ -18,6 +21,7 @@ export interface GlobalOptions {
 /** Adds `--data-dir` and `--workflows-dir` to a command (they work after any command name). */
 export function withGlobalOptions(cmd: Command, opts: { workflows?: boolean } = {}): Command {
   cmd.option('--data-dir <dir>', 'data folder (default: $RAILBOOK_DATA_DIR, else ./data)');
+  cmd.option('--database <url>', 'a PostgreSQL database (postgres://user@host/db) instead of the data folder\'s SQLite file (default: $RAILBOOK_DATABASE_URL)');
   if (opts.workflows !== false) {
     cmd.option('--workflows-dir <dirs>', `workflow folder(s), separated by "${path.delimiter}" (default: $RAILBOOK_WORKFLOWS_DIR, else the built-in workflows/)`);
     cmd.option('--notebooks-dir <dirs>', `notebook folder(s) (.ipynb, percent scripts), separated by "${path.delimiter}" (default: $RAILBOOK_NOTEBOOKS_DIR, else the built-in notebooks/)`);
@@ -92,6 +96,10 @@ export interface EngineOptions {
   maxUploadBytes?: number | undefined;
   /** How long a run's kernel may sit idle (`--kernel-idle`); the engine's default when absent. */
   resourceIdleMs?: number | undefined;
+  /** Who executes steps here, as the history shows it (a worker's name); host:pid when absent. */
+  worker?: string | undefined;
+  /** PostgreSQL: a step's lease (`--lease`, else RAILBOOK_LEASE, else the engine's 30 s). */
+  leaseMs?: number | undefined;
 }
 
 /**
@@ -105,21 +113,23 @@ export async function openEngine(opts: GlobalOptions, o: EngineOptions = {}): Pr
     import('../store/data-dir.ts'),
     import('../engine/registry.ts'),
   ]);
-  const store = openStore(opts.dataDir, resolveDataDir, (dir) => new Store(dir));
+  const store = await openStore(opts, resolveDataDir, (dir, databaseUrl) => Store.open(dir, { databaseUrl }));
   let registry: Registry;
   try {
     registry = o.workflows === false
       ? new Registry()
       : await loadRegistry(workflowDirs(opts.workflowsDir, BUILTIN_WORKFLOWS_DIR), { dirs: notebookDirs(opts.notebooksDir, BUILTIN_NOTEBOOKS_DIR) });
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   if (o.warn !== false) warnLoadErrors(registry);
   try {
-    return new Engine(store, registry, { maxUploadBytes: o.maxUploadBytes, resourceIdleMs: o.resourceIdleMs });
+    const { leaseFrom } = await import('./queue-options.ts');
+    const leaseMs = o.leaseMs ?? leaseFrom(undefined);
+    return await Engine.start(store, registry, { maxUploadBytes: o.maxUploadBytes, resourceIdleMs: o.resourceIdleMs, worker: o.worker, leaseMs });
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
 }
@@ -139,18 +149,31 @@ export async function closeEngine(engine: Engine): Promise<void> {
   try {
     await engine.shutdown();
   } finally {
-    if (engine.store.db.open) engine.store.close();
+    if (!engine.store.closed) await engine.store.close();
   }
 }
 
 /**
- * Opens the data folder's store. A path that cannot be a folder (a file, no permission) is bad
- * input (exit 2); a database that will not open says which folder it was.
+ * The PostgreSQL database to use, if any: `--database`, else RAILBOOK_DATABASE_URL. Anything but
+ * a postgres:// URL is bad input (exit 2), said before anything is opened.
  */
-export function openStore<S>(flag: string | undefined, resolve: (flag?: string) => string, open: (dir: string) => S): S {
-  let dir: string;
+export function databaseUrl(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = (opts.database ?? env.RAILBOOK_DATABASE_URL ?? '').trim();
+  if (url === '') return undefined;
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    const from = opts.database !== undefined ? '--database' : 'RAILBOOK_DATABASE_URL';
+    throw new CliError(`${from} must be a PostgreSQL URL such as postgres://user@localhost:5432/railbook (leave it out to use the data folder's SQLite file)`, EXIT.usage);
+  }
+  return url;
+}
+
+/**
+ * The data folder, resolved. A path that cannot be a folder (a file, no permission) is bad input
+ * (exit 2).
+ */
+export function dataFolder(flag: string | undefined, resolve: (flag?: string) => string): string {
   try {
-    dir = resolve(flag);
+    return resolve(flag);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const shown = flag ?? process.env.RAILBOOK_DATA_DIR ?? 'data';
@@ -159,9 +182,19 @@ export function openStore<S>(flag: string | undefined, resolve: (flag?: string) 
       : err.message;
     throw new CliError(`cannot use ${path.resolve(shown)} as the data folder: ${why}`);
   }
+}
+
+/**
+ * Opens the store: the data folder's SQLite file, or the PostgreSQL database named by `--database`
+ * / RAILBOOK_DATABASE_URL. A database that will not open says which one it was.
+ */
+export async function openStore(opts: GlobalOptions, resolve: (flag?: string) => string, open: (dir: string, databaseUrl: string | undefined) => Promise<Store>): Promise<Store> {
+  const url = databaseUrl(opts);
+  const dir = dataFolder(opts.dataDir, resolve);
   try {
-    return open(dir);
+    return await open(dir, url);
   } catch (e) {
-    throw new CliError(`cannot open the Railbook database in ${dir}: ${(e as Error).message}`, EXIT.unexpected);
+    // The PostgreSQL side names its server itself (without the password).
+    throw new CliError(url ? `cannot open the PostgreSQL database: ${(e as Error).message}` : `cannot open the Railbook database in ${dir}: ${(e as Error).message}`, EXIT.unexpected);
   }
 }

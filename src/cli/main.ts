@@ -15,6 +15,9 @@ import { runsCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { stateCommand } from './commands/state.ts';
 import { workflowsCommand } from './commands/workflows.ts';
+import { workerCommand } from './commands/worker.ts';
+import { scheduleCommand } from './commands/schedule.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { EXIT } from './exit-codes.ts';
 
 /**
@@ -57,6 +60,9 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   kernelsCommand(program);
   backupCommand(program);
   restoreCommand(program);
+  workerCommand(program);
+  scheduleCommand(program);
+  migrateCommand(program);
   return program;
 }
 

@@ -13,5 +13,5 @@ export interface BootOptions {
 export async function bootEngine(opts: BootOptions = {}): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
   const registry = await loadWorkflows(opts.workflowsDir ?? process.env.RAILBOOK_WORKFLOWS_DIR ?? BUILTIN_WORKFLOWS_DIR);
-  return new Engine(new Store(dataDir), registry);
+  return Engine.start(await Store.open(dataDir), registry);
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Store } from '../store/store.ts';
+import { hostname } from 'node:os';
+import type { Store, StoreTx } from '../store/store.ts';
+import { LEASE_MS } from '../store/executions.ts';
 import { now } from './clock.ts';
 import { EngineError } from './errors.ts';
 import { checkSubmittable, discardUnclaimed, withKeptValues } from './step-rules.ts';
@@ -17,7 +19,7 @@ import { watchRun, type RunUpdate, type WatchOptions } from './watch.ts';
 import { RunAdmin, type RunInventory } from './run-admin.ts';
 import { RunResources, type ResourceStatus } from './run-resources.ts';
 import { runAllSteps, type RunAllResult } from './run-all.ts';
-import type { RunSummary } from '../store/run-repo.ts';
+import type { RunFilter, RunSummary } from '../store/run-repo.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
 
 export { MAX_OUTPUT_JSON_BYTES } from './step-executor.ts';
@@ -27,6 +29,10 @@ export interface EngineOptions {
   maxUploadBytes?: number | undefined;
   /** A run's resources (a kernel) are released after this long without a step (default 10 min). */
   resourceIdleMs?: number | undefined;
+  /** PostgreSQL: how long a step's lease lasts without a heartbeat (default LEASE_MS, 30 s). */
+  leaseMs?: number | undefined;
+  /** Who executes steps here, as people see it in the history (default host:pid). */
+  worker?: string | undefined;
 }
 
 export interface SubmitResult {
@@ -59,9 +65,10 @@ export interface EngineEvents {
 }
 
 /**
- * The one engine behind the web app, the CLI, the scheduler and MCP. It enforces the rules
- * (order of steps, finalized runs are locked), executes steps in the background, and writes
- * every state change together with its event in one SQLite transaction.
+ * The one engine behind the web app, the CLI, workers, the scheduler and MCP. It enforces the
+ * rules (order of steps, finalized runs are locked), executes steps in the background, and
+ * writes every state change together with its event in one transaction (see store.ts).
+ * Create it with `Engine.start`, which also recovers what a crash left running.
  */
 export class Engine {
   /** Identifies this process's executions (a pid alone may be reused after a restart). */
@@ -77,16 +84,28 @@ export class Engine {
 
   /** The one upload limit (bytes): web uploads and job files' local files. */
   readonly maxUploadBytes: number;
+  /** Who executes steps here, as the history shows it. */
+  readonly worker: string;
+  private readonly leaseMs: number;
+
+  /** An engine over the store, with steps left running by dead processes marked interrupted. */
+  static async start(store: Store, registry: Registry, opts: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(store, registry, opts);
+    await engine.recover();
+    return engine;
+  }
 
   constructor(readonly store: Store, readonly registry: Registry, opts: EngineOptions = {}) {
     this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.leaseMs = opts.leaseMs ?? LEASE_MS;
+    this.worker = opts.worker ?? `${hostname()}:${process.pid}`;
     this.bus.setMaxListeners(0);
     this.resources = new RunResources({
       idleMs: opts.resourceIdleMs,
       busy: (key) => this.executor.running().some(([run]) => run === key),
       changed: (key) => this.bus.emit('resources', key),
     });
-    this.executor = new StepExecutor(store, this.bus, this.resources);
+    this.executor = new StepExecutor(store, this.bus, this.resources, this.owner, this.leaseMs);
     this.orphans = new Orphans(store, this.executor, this.owner, (key) => this.bus.emit('change', key));
     this.admin = new RunAdmin({
       store,
@@ -95,7 +114,6 @@ export class Engine {
       executing: (key) => this.executor.running().some(([run]) => run === key),
       changed: (key) => this.bus.emit('change', key),
     });
-    this.recover();
   }
 
   workflow(id: string): Workflow {
@@ -111,51 +129,61 @@ export class Engine {
   }
 
   /** The key `open` would give a new run of this workflow in this profile. */
-  nextKey(workflowId: string, profile: string = this.store.profiles.current()): string {
+  async nextKey(workflowId: string, profile?: string): Promise<string> {
     this.workflow(workflowId);
-    let n = this.store.runs.maxNumber(profile, workflowId) + 1;
-    while (this.store.runs.exists(formatRunKey(profile, workflowId, n))) n++;
+    profile ??= await this.store.profiles.current();
+    let n = (await this.store.runs.maxNumber(profile, workflowId)) + 1;
+    while (await this.store.runs.exists(formatRunKey(profile, workflowId, n))) n++;
     return formatRunKey(profile, workflowId, n);
   }
 
   /** Creates a run, or resumes it if the key exists. Without a key, takes the next free number. */
-  open(workflowId: string, opts: { key?: string | undefined; profile?: string | undefined } = {}): { state: RunState; created: boolean } {
+  async open(workflowId: string, opts: { key?: string | undefined; profile?: string | undefined } = {}): Promise<{ state: RunState; created: boolean }> {
     const wf = this.workflow(workflowId);
-    const profile = opts.profile ?? this.store.profiles.current();
-    if (!this.store.profiles.exists(profile)) throw new EngineError('not_found', `no profile "${profile}"`);
     const typed = opts.key !== undefined && opts.key.trim() !== '' ? validateRunKey(opts.key) : undefined;
-    return this.store.tx(() => {
+    // Resuming an existing run needs no profile: that is looked up only to create one.
+    if (typed && opts.profile === undefined) {
+      const existing = await this.store.runs.summary(typed);
+      if (existing?.workflow === wf.id) return { state: await this.get(typed), created: false };
+    }
+    const profile = opts.profile ?? (await this.store.profiles.current());
+    if (!(await this.store.profiles.exists(profile))) throw new EngineError('not_found', `no profile "${profile}"`);
+    return this.store.tx(async (tx) => {
+      // Two processes creating the same key, or numbering runs of the same workflow, take turns.
+      await tx.lock(typed ? `run:${typed}` : `numbers:${JSON.stringify([profile, wf.id])}`);
       if (typed) {
-        const existing = this.store.runs.get(typed);
+        const existing = await tx.runs.lock(typed);
         if (existing) {
           if (existing.workflow !== wf.id) throw new EngineError('workflow_mismatch', `run "${typed}" belongs to workflow "${existing.workflow}", not "${wf.id}"`);
-          return { state: this.orphans.reap(existing), created: false };
+          return { state: await this.orphans.reap(tx, existing), created: false };
         }
       }
       let number: number | null = null;
       let key = typed;
       if (!key) {
-        number = this.store.runs.maxNumber(profile, wf.id) + 1;
-        while (this.store.runs.exists(formatRunKey(profile, wf.id, number))) number++;
+        number = (await tx.runs.maxNumber(profile, wf.id)) + 1;
+        while (await tx.runs.exists(formatRunKey(profile, wf.id, number))) number++;
         key = formatRunKey(profile, wf.id, number);
+        // A key typed by someone else may be this very one: take its lock too.
+        await tx.lock(`run:${key}`);
       }
       const t = now();
       const state = newRunState(wf.id, key, profile, wf.steps.map((s) => s.id), t);
       // A notebook read from anywhere is known to this process only: the run remembers the file.
       if (wf.origin) state.origin = { kind: wf.origin.kind, file: wf.origin.file };
-      this.store.runs.insert(state, number);
-      this.store.events.append(key, t, 'created', null, { workflow: wf.id, profile });
+      await tx.runs.insert(state, number);
+      await tx.events.append(key, t, 'created', null, { workflow: wf.id, profile });
       return { state, created: true };
     });
   }
 
   /** The run's state. Steps whose executing process has died are marked interrupted on the way. */
-  get(key: string): RunState {
-    const state = this.store.runs.get(key);
+  async get(key: string): Promise<RunState> {
+    const state = await this.store.runs.get(key);
     if (!state) throw new EngineError('not_found', `no run "${key}"`);
     // Reads stay lock-free; only a run with an orphaned step takes the write lock to mark it.
-    if (!Object.keys(state.steps).some((id) => this.orphans.orphaned(state, id))) return withAllSteps(state, this.registry.get(state.workflow));
-    return withAllSteps(this.store.tx(() => this.orphans.reap(this.stored(key))), this.registry.get(state.workflow));
+    if (!(await this.orphans.any(state))) return withAllSteps(state, this.registry.get(state.workflow));
+    return withAllSteps(await this.store.tx(async (tx) => this.orphans.reap(tx, await this.stored(tx, key))), this.registry.get(state.workflow));
   }
 
   /** Values to pre-fill a step's form with: what was entered before, else a suggestion, else defaults. */
@@ -178,7 +206,7 @@ export class Engine {
 
   /** Validates and records a step's input, then runs its work in the background. `baseDir` resolves relative file paths. */
   async submit(key: string, stepId: string, raw: Record<string, unknown>, opts: { baseDir?: string } = {}): Promise<SubmitResult> {
-    const first = this.get(key);
+    const first = await this.get(key);
     const wf = this.workflow(first.workflow);
     const step = this.step(wf, stepId);
     checkSubmittable(first, wf, stepId);
@@ -190,10 +218,10 @@ export class Engine {
     const execId = randomUUID();
     try {
       input = await prepareInput(step, raw, livePrepareContext(this.store.artifacts, key, opts.baseDir, stored, this.maxUploadBytes));
-      state = this.accept(key, wf, step, input, execId);
+      state = await this.accept(key, wf, step, input, execId);
     } catch (e) {
       // Refused after all (bad input, or the run changed meanwhile): drop the files it stored.
-      if (stored.length) discardUnclaimed(this.store.dataDir, this.store.runs.get(key), stored);
+      if (stored.length) discardUnclaimed(this.store.dataDir, await this.store.runs.get(key).catch(() => undefined), stored);
       throw e;
     }
     // Register the execution before announcing the change: a listener that reads the run at once
@@ -204,10 +232,10 @@ export class Engine {
   }
 
   /** Records an accepted input, re-checking the rules inside the write lock. */
-  private accept(key: string, wf: Workflow, step: AnyStep, input: Record<string, unknown>, execId: string): RunState {
+  private accept(key: string, wf: Workflow, step: AnyStep, input: Record<string, unknown>, execId: string): Promise<RunState> {
     const stepId = step.id;
-    return this.store.tx(() => {
-      const st = this.orphans.reap(this.stored(key));
+    return this.store.tx(async (tx) => {
+      const st = await this.orphans.reap(tx, await this.stored(tx, key));
       checkSubmittable(st, wf, stepId);
       const t = now();
       const s: StepState = { input, output: null, status: 'running', startedAt: t, finishedAt: null };
@@ -215,9 +243,11 @@ export class Engine {
       if (!step.run) Object.assign(s, { status: 'done', output: structuredClone(input), finishedAt: t });
       st.steps[stepId] = s;
       st.updated = t;
-      this.store.runs.update(st);
-      this.store.events.append(key, t, 'submitted', stepId, { input });
-      if (step.run) this.store.executions.claim(key, stepId, this.owner, t, execId);
+      await tx.runs.update(st);
+      // With PostgreSQL, steps run on many machines: the history says which worker ran each.
+      const byWorker = step.run && this.store.backend === 'postgres';
+      await tx.events.append(key, t, 'submitted', stepId, byWorker ? { input, worker: this.worker } : { input });
+      if (step.run) await tx.executions.claim(key, stepId, this.owner, t, execId, this.worker, this.leaseMs);
       return st;
     });
   }
@@ -226,45 +256,47 @@ export class Engine {
    * Go back to `stepId`: it asks for input again (pre-filled), and every later step is cleared.
    * The `reverted` event keeps the cleared steps as they were, for `undoRevert` (revert.ts).
    */
-  revert(key: string, stepId: string): RunState {
-    const state = this.mutate(key, (st, wf, t) => applyRevert(this.revertHost(), st, wf, this.step(wf, stepId).id, t));
+  async revert(key: string, stepId: string): Promise<RunState> {
+    const state = await this.mutate(key, (tx, st, wf, t) => applyRevert(this.revertHost(tx), st, wf, this.step(wf, stepId).id, t));
     // What later steps did to the run's resources (a kernel's variables) is undone with them.
     void this.resources.reverted(key, stepId);
     return state;
   }
 
   /** What a revert to `stepId` would clear (steps losing an output or running work, and how long it took), changing nothing. */
-  revertPreview(key: string, stepId: string): RevertPreview {
-    const st = this.get(key);
+  async revertPreview(key: string, stepId: string): Promise<RevertPreview> {
+    const st = await this.get(key);
     const wf = this.workflow(st.workflow);
     return previewRevert(st, wf, this.step(wf, stepId).id, Date.now());
   }
 
   /** Brings back the steps the last revert cleared, exactly; only until the run changes again (see revert.ts). */
-  undoRevert(key: string): RunState {
-    const state = this.mutate(key, (st, _wf, t) => (applyUndo(this.revertHost(), st, t), true));
+  async undoRevert(key: string): Promise<RunState> {
+    // The cleared steps' files must be here to be checked (PostgreSQL: they may be elsewhere).
+    await this.store.artifacts.pullRun(key);
+    const state = await this.mutate(key, async (tx, st, _wf, t) => (await applyUndo(this.revertHost(tx), st, t), true));
     // The restored steps' effects are not in any live resource: start afresh (a kernel replays).
     void this.resources.dispose(key);
     return state;
   }
 
   /** What `undoRevert` would restore now, or undefined if it would be refused. */
-  undoOffer(key: string): UndoOffer | undefined {
-    const st = this.get(key);
-    return undoOffer(st, this.registry.get(st.workflow), this.store.events.forRun(key, UNDO_LOOKBACK));
+  async undoOffer(key: string): Promise<UndoOffer | undefined> {
+    const st = await this.get(key);
+    return undoOffer(st, this.registry.get(st.workflow), await this.store.events.forRun(key, UNDO_LOOKBACK));
   }
 
-  private revertHost(): RevertHost {
-    return { store: this.store, owner: this.owner, stop: (k, s) => this.executor.stop(k, s) };
+  private revertHost(tx: StoreTx): RevertHost {
+    return { tx, artifacts: this.store.artifacts, owner: this.owner, stop: (k, s) => this.executor.stop(k, s) };
   }
 
-  finalize(key: string): RunState {
-    const state = this.mutate(key, (st, wf, t) => {
+  async finalize(key: string): Promise<RunState> {
+    const state = await this.mutate(key, async (tx, st, wf, t) => {
       if (st.finalized) return false;
       const open = wf.steps.find((s) => st.steps[s.id]?.status !== 'done');
       if (open) throw new EngineError('not_complete', `cannot finalize "${key}": step "${open.id}" is not done`);
       st.finalized = t;
-      this.store.events.append(key, t, 'finalized', null);
+      await tx.events.append(key, t, 'finalized', null);
       return true;
     });
     // A locked run runs nothing more: its kernel's memory goes back.
@@ -272,31 +304,31 @@ export class Engine {
     return state;
   }
 
-  unfinalize(key: string): RunState {
-    return this.mutate(key, (st, _wf, t) => {
+  unfinalize(key: string): Promise<RunState> {
+    return this.mutate(key, async (tx, st, _wf, t) => {
       if (!st.finalized) return false;
       st.finalized = null;
-      this.store.events.append(key, t, 'unfinalized', null);
+      await tx.events.append(key, t, 'unfinalized', null);
       return true;
     });
   }
 
   /** Stops a running step. Its state says `cancelled` at once, even if its code is slow to notice. */
-  cancel(key: string, stepId: string): RunState {
-    return this.mutate(key, (st, wf, t) => {
+  cancel(key: string, stepId: string): Promise<RunState> {
+    return this.mutate(key, async (tx, st, wf, t) => {
       this.step(wf, stepId);
       const s = st.steps[stepId]!;
       if (s.status !== 'running') throw new EngineError('not_found', `step "${stepId}" of "${key}" is not running`);
-      const ex = this.store.executions.get(key, stepId);
+      const ex = await tx.executions.get(key, stepId);
       if (ex && ex.owner !== this.owner) {
-        throw new EngineError('running', `step "${stepId}" is running in another Railbook process (pid ${ex.pid}); stop it there`);
+        throw new EngineError('running', `step "${stepId}" is running in another Railbook process (${ex.worker ?? `pid ${ex.pid}`}); stop it there`);
       }
       // What the step showed so far (a cell's printed lines) stays with it: the person sees where it stopped.
       const partial = this.executor.partial(key, stepId);
       this.executor.stop(key, stepId);
       st.steps[stepId] = { ...s, status: 'cancelled', finishedAt: t, error: 'cancelled by request', ...(partial !== undefined ? { output: partial } : {}) };
-      this.store.executions.release(key, stepId);
-      this.store.events.append(key, t, 'cancelled', stepId);
+      await tx.executions.release(key, stepId);
+      await tx.events.append(key, t, 'cancelled', stepId);
       return true;
     });
   }
@@ -308,16 +340,17 @@ export class Engine {
 
   /**
    * Runs the run's remaining steps in order, in the background, until one needs input or does not
-   * end done (see run-all.ts). Calling it while it is going on returns the same run-all.
+   * end done (see run-all.ts). Calling it while it is going on returns the same run-all. Resolves
+   * once it has started (a finalized run is refused then), with its completion, like `submit`.
    */
-  runAll(key: string): Promise<RunAllResult> {
-    const st = this.get(key);
+  async runAll(key: string): Promise<{ completion: Promise<RunAllResult> }> {
+    const st = await this.get(key);
     if (st.finalized) throw new EngineError('finalized', `run "${key}" is finalized; unfinalize it to change it`);
     const going = this.runningAll.get(key);
-    if (going) return going;
+    if (going) return { completion: going };
     const all = runAllSteps(this, key).finally(() => this.runningAll.delete(key));
     this.runningAll.set(key, all);
-    return all;
+    return { completion: all };
   }
 
   /** Is "run all" going on for this run in this process? */
@@ -341,7 +374,7 @@ export class Engine {
 
   /** Restarts a run's resource ("Restart kernel"); refused while a step of the run executes here. */
   async restartResource(key: string, name: string): Promise<void> {
-    this.get(key);
+    await this.get(key);
     const r = this.resources.peek(key, name);
     if (!r?.restart) throw new EngineError('not_found', `run "${key}" has no running ${name} to restart`);
     if (this.executor.running().some(([run]) => run === key)) throw new EngineError('running', `a step of "${key}" is running; stop it first`);
@@ -350,10 +383,10 @@ export class Engine {
   }
 
   /** Latest progress of a running step: from memory if it runs here, else from the database. */
-  progress(key: string, stepId: string): Progress | undefined {
+  async progress(key: string, stepId: string): Promise<Progress | undefined> {
     const local = this.executor.progress(key, stepId);
     if (local) return local;
-    const ex = this.store.executions.get(key, stepId);
+    const ex = await this.store.executions.get(key, stepId);
     return ex?.progress ? (JSON.parse(ex.progress) as Progress) : undefined;
   }
 
@@ -372,37 +405,45 @@ export class Engine {
    * Graceful stop: steps still executing here are recorded as interrupted (they can be re-run) at
    * once; the promise resolves when the runs' resources (kernels) are shut down too.
    */
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
+    this.executor.heartbeat.stop();
     for (const [key, stepId] of this.executor.running()) {
+      // Recorded first, then stopped: a step that ends the moment it is aborted must not record
+      // itself "cancelled", as if someone had asked.
       try {
-        this.orphans.interrupt(key, stepId, 'the Railbook process stopped');
+        await this.orphans.interrupt(key, stepId, 'the Railbook process stopped');
       } catch {
         // The database may already be closed; the next start reaps it instead.
       }
       this.executor.stop(key, stepId);
     }
-    return this.resources.disposeAll();
+    await this.resources.disposeAll();
   }
 
   /** Marks steps whose executing process is gone as interrupted. Runs at start-up. */
-  recover(): void {
-    const keys = new Set(this.store.executions.all().map((e) => e.run));
-    for (const st of this.store.runs.withStatus('running')) keys.add(st.key);
+  async recover(): Promise<void> {
+    const keys = new Set((await this.store.executions.all()).map((e) => e.run));
+    for (const st of await this.store.runs.withStatus('running')) keys.add(st.key);
     for (const key of keys) {
-      const st = this.store.runs.get(key);
-      if (st) this.get(key);
-      else this.store.tx(() => { for (const e of this.store.executions.all()) if (e.run === key) this.store.executions.release(key, e.step); });
+      if (await this.store.runs.exists(key)) {
+        await this.get(key);
+        continue;
+      }
+      // Rows of a run deleted meanwhile: nobody will record their outcome.
+      await this.store.tx(async (tx) => {
+        for (const e of await tx.executions.all()) if (e.run === key && !tx.executions.alive(e)) await tx.executions.release(key, e.step);
+      });
     }
   }
 
   // ---- run administration: archive, unarchive, delete, lists (see run-admin.ts) ----
 
   /** Hides the run from lists; it is kept whole and still opens by its key. */
-  archive(key: string): RunState {
+  archive(key: string): Promise<RunState> {
     return this.admin.archive(key);
   }
 
-  unarchive(key: string): RunState {
+  unarchive(key: string): Promise<RunState> {
     return this.admin.unarchive(key);
   }
 
@@ -419,33 +460,33 @@ export class Engine {
   }
 
   /** Runs, newest first; archived ones only when asked (`archived: 'only' | 'all'`). */
-  listRuns(filter: Parameters<Store['runs']['list']>[0] = {}): RunSummary[] {
+  listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     return this.store.runs.list(filter);
   }
 
-  countRuns(filter: Parameters<Store['runs']['count']>[0]): number {
+  countRuns(filter: Parameters<Store['runs']['count']>[0]): Promise<number> {
     return this.store.runs.count(filter);
   }
 
   // ---- internals ----
 
   /** The run as stored, read inside a transaction; it may have been deleted since the caller last looked. */
-  private stored(key: string): RunState {
-    const st = this.store.runs.get(key);
+  private async stored(tx: StoreTx, key: string): Promise<RunState> {
+    const st = await tx.runs.lock(key);
     if (!st) throw new EngineError('not_found', `no run "${key}" (it was deleted)`);
     return st;
   }
 
-  private mutate(key: string, fn: (st: RunState, wf: Workflow, t: string) => boolean): RunState {
-    const wf = this.workflow(this.get(key).workflow);
+  private async mutate(key: string, fn: (tx: StoreTx, st: RunState, wf: Workflow, t: string) => boolean | Promise<boolean>): Promise<RunState> {
+    const wf = this.workflow((await this.get(key)).workflow);
     let changed = false;
-    const state = this.store.tx(() => {
-      const st = this.orphans.reap(this.stored(key));
+    const state = await this.store.tx(async (tx) => {
+      const st = await this.orphans.reap(tx, await this.stored(tx, key));
       const t = now();
-      changed = fn(st, wf, t);
+      changed = await fn(tx, st, wf, t);
       if (changed) {
         st.updated = t;
-        this.store.runs.update(st);
+        await tx.runs.update(st);
       }
       return st;
     });

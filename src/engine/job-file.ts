@@ -85,14 +85,14 @@ export async function checkJob(
       problems.push({ field: opts.key !== undefined ? '--key' : 'key', message: (e as Error).message });
     }
   }
-  if (job.profile !== undefined && !engine.store.profiles.exists(job.profile)) problems.push({ field: 'profile', message: `no profile "${job.profile}"` });
+  if (job.profile !== undefined && !(await engine.store.profiles.exists(job.profile))) problems.push({ field: 'profile', message: `no profile "${job.profile}"` });
   if (!wf) throw JobFileError.of(problems);
   for (const stepId of Object.keys(job.inputs)) {
     if (!wf.steps.some((s) => s.id === stepId)) problems.push({ field: `inputs.${stepId}`, message: `workflow "${wf.id}" has no step "${stepId}" (steps: ${wf.steps.map((s) => s.id).join(', ')})` });
   }
   const ctx = dryPrepareContext(engine.store.dataDir, key ?? 'job-check', opts.baseDir, engine.maxUploadBytes);
   // A resumed run keeps its done steps; they need no input.
-  const found = key !== undefined && problems.every((p) => !p.field.endsWith('key')) ? engine.store.runs.get(key.trim()) : undefined;
+  const found = key !== undefined && problems.every((p) => !p.field.endsWith('key')) ? await engine.store.runs.get(key.trim()) : undefined;
   const existing = found?.workflow === wf.id ? found : undefined;
   if (found && !existing) problems.push({ field: opts.key !== undefined ? '--key' : 'key', message: `run "${found.key}" belongs to workflow "${found.workflow}", not "${wf.id}"` });
   for (const step of wf.steps) {
@@ -131,8 +131,8 @@ function uploadOf(engine: Engine, ref: ArtifactRef): { path: string; name: strin
 }
 
 /** The job file of a run: its workflow, key, profile and every done step's input. Artifacts become absolute local paths. */
-export function exportJob(engine: Engine, key: string): JobFile {
-  const st = engine.get(key);
+export async function exportJob(engine: Engine, key: string): Promise<JobFile> {
+  const st = await engine.get(key);
   const wf = engine.workflow(st.workflow);
   const inputs: JobFile['inputs'] = {};
   for (const s of wf.steps) {

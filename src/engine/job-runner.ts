@@ -21,6 +21,8 @@ export interface JobResult {
   resumed: boolean;
   /** The step that failed (or was cancelled/interrupted), if any. */
   failed?: { step: string; error: string } | undefined;
+  /** `signal` stopped it before a step: the rest is left for later (a worker handing the run back). */
+  stopped?: boolean | undefined;
 }
 
 /**
@@ -36,17 +38,28 @@ export interface JobResult {
 export async function runJob(
   engine: Engine,
   job: JobFile,
-  opts: { key?: string | undefined; baseDir?: string | undefined; observer?: JobObserver; alreadyChecked?: boolean; rerunChanged?: boolean | undefined } = {},
+  opts: {
+    key?: string | undefined;
+    baseDir?: string | undefined;
+    observer?: JobObserver;
+    alreadyChecked?: boolean;
+    rerunChanged?: boolean | undefined;
+    /** Aborted: no further step is started (the one running ends as it will). */
+    signal?: AbortSignal | undefined;
+  } = {},
 ): Promise<JobResult> {
   if (!opts.alreadyChecked) await checkJob(engine, job, opts);
   const wf = engine.workflow(job.workflow);
-  const { state: opened, created } = engine.open(wf.id, { key: opts.key ?? job.key, profile: job.profile });
+  const { state: opened, created } = await engine.open(wf.id, { key: opts.key ?? job.key, profile: job.profile });
   const key = opened.key;
   const obs = opts.observer ?? {};
   obs.onRunOpen?.(key);
   // Progress comes from the run's one feed (engine.watch), like the web app's progress bars.
   const stopWatching = new AbortController();
+  // Only someone listening needs the feed (a worker passes no observer: it reads nothing extra).
+  const listening = obs.onProgress !== undefined || obs.onPartial !== undefined;
   const feed = (async () => {
+    if (!listening) return;
     for await (const u of engine.watch(key, { signal: stopWatching.signal })) {
       if (u.kind === 'progress') obs.onProgress?.({ run: key, step: u.step, progress: u.progress });
       else if (u.kind === 'partial') obs.onPartial?.(u.step, u.output);
@@ -60,6 +73,7 @@ export async function runJob(
     let retries = 0;
     for (let i = 0; i < wf.steps.length; i++) {
       const step = wf.steps[i]!;
+      if (opts.signal?.aborted) return { state, resumed: !created, stopped: true };
       state = await notRunningElsewhere(engine, key, step.id);
       const s = state.steps[step.id];
       if (s?.status === 'done') {
@@ -67,7 +81,7 @@ export async function runJob(
         const changes = given && s.input ? await stepChanges(step, s.input, given, ctx) : [];
         if (changes.length === 0) continue;
         if (!opts.rerunChanged) throw new InputsChangedError(key, changes);
-        state = engine.revert(key, step.id);
+        state = await engine.revert(key, step.id);
       }
       obs.onStepStart?.(step, i, wf.steps.length);
       const raw = job.inputs[step.id] ?? engine.formValues(state, step.id);
@@ -100,7 +114,7 @@ const RACE_POLL_MS = 100;
 /** The run's state once the step is not running in another process (a dead owner counts as not running). */
 async function notRunningElsewhere(engine: Engine, key: string, stepId: string): Promise<RunState> {
   for (;;) {
-    const state = engine.get(key);
+    const state = await engine.get(key);
     if (state.steps[stepId]?.status !== 'running') return state;
     await new Promise((r) => setTimeout(r, RACE_POLL_MS));
   }

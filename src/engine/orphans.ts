@@ -1,12 +1,12 @@
-import type { Store } from '../store/store.ts';
-import { ownerAlive } from '../store/executions.ts';
+import type { Store, StoreTx } from '../store/store.ts';
 import { now } from './clock.ts';
 import type { RunState } from './run-state.ts';
 import type { StepExecutor } from './step-executor.ts';
 
 /**
- * Steps that say "running" but whose executing process is gone — killed, crashed, a zombie, or a
- * restart of this very process — found and recorded as interrupted, so they can run again.
+ * Steps that say "running" but whose executor is gone — a killed or crashed process, a zombie, a
+ * restart of this very process, or (on PostgreSQL) a worker whose lease ran out — found and
+ * recorded as interrupted, so they can run again.
  */
 export class Orphans {
   constructor(
@@ -18,46 +18,52 @@ export class Orphans {
   ) {}
 
   /** A step that says it is running, but whose executing process is gone (or never registered it). */
-  orphaned(st: RunState, stepId: string): boolean {
+  async orphaned(st: RunState, stepId: string, tx: StoreTx | Store = this.store): Promise<boolean> {
     if (st.steps[stepId]?.status !== 'running') return false;
-    const ex = this.store.executions.get(st.key, stepId);
+    const ex = await tx.executions.get(st.key, stepId);
     if (!ex) return true;
     if (ex.owner === this.owner) return !this.executor.isRunning(st.key, stepId);
-    return ex.pid === process.pid || !ownerAlive(ex);
+    return (ex.pid === process.pid && this.store.backend === 'sqlite') || !tx.executions.alive(ex);
+  }
+
+  /** Whether any running step of the run is orphaned (a cheap read, outside a transaction). */
+  async any(st: RunState): Promise<boolean> {
+    for (const id of Object.keys(st.steps)) if (await this.orphaned(st, id)) return true;
+    return false;
   }
 
   /** Inside a transaction: running steps whose executor is gone become interrupted. */
-  reap(st: RunState): RunState {
+  async reap(tx: StoreTx, st: RunState): Promise<RunState> {
     let changed = false;
     for (const [stepId, s] of Object.entries(st.steps)) {
-      if (!this.orphaned(st, stepId)) continue;
-      const ex = this.store.executions.get(st.key, stepId);
+      if (!(await this.orphaned(st, stepId, tx))) continue;
+      const ex = await tx.executions.get(st.key, stepId);
       const t = now();
       st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: 'the process running this step stopped before it finished' };
-      if (ex) this.store.executions.release(st.key, stepId);
-      this.store.events.append(st.key, t, 'interrupted', stepId, ex ? { pid: ex.pid } : undefined);
+      if (ex) await tx.executions.release(st.key, stepId);
+      await tx.events.append(st.key, t, 'interrupted', stepId, ex ? { pid: ex.pid, ...(ex.worker && this.store.backend === 'postgres' ? { worker: ex.worker } : {}) } : undefined);
       st.updated = t;
       changed = true;
     }
     if (changed) {
-      this.store.runs.update(st);
+      await tx.runs.update(st);
       queueMicrotask(() => this.changed(st.key));
     }
     return st;
   }
 
   /** Records a step of this process as interrupted (a graceful stop), in its own transaction. */
-  interrupt(key: string, stepId: string, why: string): void {
-    this.store.tx(() => {
-      const st = this.store.runs.get(key);
+  async interrupt(key: string, stepId: string, why: string): Promise<void> {
+    await this.store.tx(async (tx) => {
+      const st = await tx.runs.lock(key);
       const s = st?.steps[stepId];
       if (!st || !s || s.status !== 'running') return;
       const t = now();
       st.steps[stepId] = { ...s, status: 'interrupted', finishedAt: t, error: why };
       st.updated = t;
-      this.store.runs.update(st);
-      this.store.executions.release(key, stepId);
-      this.store.events.append(key, t, 'interrupted', stepId);
+      await tx.runs.update(st);
+      await tx.executions.release(key, stepId);
+      await tx.events.append(key, t, 'interrupted', stepId);
     });
   }
 }

@@ -3,7 +3,8 @@
 import { statSync } from 'node:fs';
 import { isArtifactRef, type ArtifactRef } from '../store/artifact-ref.ts';
 import type { EventType, RunEvent } from '../store/event-log.ts';
-import type { Store } from '../store/store.ts';
+import type { Artifacts } from '../store/artifacts.ts';
+import type { StoreTx } from '../store/store.ts';
 import { EngineError } from './errors.ts';
 import { emptyStep, type RunState, type StepState } from './run-state.ts';
 import type { AnyStep, Workflow } from './workflow.ts';
@@ -48,7 +49,9 @@ export interface UndoOffer {
 
 /** Gives the revert what it needs of the engine without handing it the engine. */
 export interface RevertHost {
-  store: Store;
+  /** The run's transaction. */
+  tx: StoreTx;
+  artifacts: Artifacts;
   /** This process's owner id (executions of other processes cannot be stopped from here). */
   owner: string;
   /** Aborts a step executing in this process. */
@@ -108,23 +111,23 @@ export function previewRevert(st: RunState, wf: Workflow, stepId: string, nowMs:
 }
 
 /** Inside the run's transaction: reverts, recording the snapshot undo needs. False if nothing changed. */
-export function applyRevert(host: RevertHost, st: RunState, wf: Workflow, stepId: string, t: string): boolean {
+export async function applyRevert(host: RevertHost, st: RunState, wf: Workflow, stepId: string, t: string): Promise<boolean> {
   const changes = planRevert(st, wf, stepId);
   if (changes.length === 0) return false;
   const running = changes.filter((c) => c.before.status === 'running');
   for (const c of running) {
-    const ex = host.store.executions.get(st.key, c.step.id);
+    const ex = await host.tx.executions.get(st.key, c.step.id);
     if (ex && ex.owner !== host.owner) {
       throw new EngineError('running', `step "${c.step.id}" is running in another Railbook process (pid ${ex.pid}); stop it there first`);
     }
   }
   for (const c of running) {
     host.stop(st.key, c.step.id);
-    host.store.events.append(st.key, t, 'cancelled', c.step.id, { reason: 'reverted' });
+    await host.tx.events.append(st.key, t, 'cancelled', c.step.id, { reason: 'reverted' });
   }
   for (const c of changes) st.steps[c.step.id] = c.after;
   const snapshot: RevertSnapshot = { version: 1, steps: changes.map((c) => ({ id: c.step.id, before: c.before })) };
-  host.store.events.append(st.key, t, 'reverted', stepId, { snapshot });
+  await host.tx.events.append(st.key, t, 'reverted', stepId, { snapshot });
   return true;
 }
 
@@ -158,11 +161,11 @@ export function undoableRevert(events: RunEvent[]): { event: RunEvent; snapshot:
 }
 
 /** Inside the run's transaction: restores the steps the last revert cleared. */
-export function applyUndo(host: RevertHost, st: RunState, t: string): { stepId: string; restored: string[] } {
+export async function applyUndo(host: RevertHost, st: RunState, t: string): Promise<{ stepId: string; restored: string[] }> {
   if (st.finalized) throw new EngineError('finalized', `run "${st.key}" is finalized; unfinalize it before undoing a revert`);
-  const found = undoableRevert(host.store.events.forRun(st.key, UNDO_LOOKBACK));
+  const found = undoableRevert(await host.tx.events.forRun(st.key, UNDO_LOOKBACK));
   if ('reason' in found) throw new EngineError('undo_unavailable', `cannot undo: ${found.reason}`);
-  const missing = missingArtifacts(found.snapshot, (p) => host.store.artifacts.resolve(p));
+  const missing = missingArtifacts(found.snapshot, (p) => host.artifacts.resolve(p));
   if (missing.length) {
     const names = missing.slice(0, 3).map((r) => r.path).join(', ') + (missing.length > 3 ? ', …' : '');
     throw new EngineError('artifacts_missing', `cannot undo the revert: ${missing.length} file${missing.length === 1 ? '' : 's'} the cleared steps refer to ${missing.length === 1 ? 'is' : 'are'} missing or changed in the data folder (${names}); run those steps again instead`);
@@ -175,7 +178,7 @@ export function applyUndo(host: RevertHost, st: RunState, t: string): { stepId: 
       : structuredClone(before);
     restored.push(id);
   }
-  host.store.events.append(st.key, t, 'revert_undone', found.event.step, { revert: found.event.id, steps: restored });
+  await host.tx.events.append(st.key, t, 'revert_undone', found.event.step, { revert: found.event.id, steps: restored });
   return { stepId: found.event.step ?? '', restored };
 }
 

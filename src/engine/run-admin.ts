@@ -28,7 +28,7 @@ export interface RunInventory {
 export interface AdminHost {
   store: Store;
   /** The run's state, with steps of dead processes marked interrupted. */
-  get(key: string): RunState;
+  get(key: string): Promise<RunState>;
   workflow(id: string): Workflow | undefined;
   /** Whether this process still executes a step of the run (a stopped step may still be winding down). */
   executing(key: string): boolean;
@@ -43,17 +43,17 @@ export interface AdminHost {
 export class RunAdmin {
   constructor(private readonly host: AdminHost) {}
 
-  archive(key: string): RunState {
+  archive(key: string): Promise<RunState> {
     return this.setArchived(key, true);
   }
 
-  unarchive(key: string): RunState {
+  unarchive(key: string): Promise<RunState> {
     return this.setArchived(key, false);
   }
 
   /** What deleting the run would remove; `running` names steps that must be stopped first. */
   async inventory(key: string): Promise<RunInventory> {
-    const state = this.host.get(key);
+    const state = await this.host.get(key);
     const facts = summarizeRun(state, this.host.workflow(state.workflow));
     const files = await countFiles(this.artifactsDir(key));
     return {
@@ -74,8 +74,8 @@ export class RunAdmin {
   async delete(key: string): Promise<RunInventory> {
     const before = await this.inventory(key);
     const { store } = this.host;
-    store.tx(() => {
-      const st = store.runs.get(key);
+    await store.tx(async (tx) => {
+      const st = await tx.runs.lock(key);
       if (!st) throw new EngineError('not_found', `no run "${key}"`);
       const running = Object.entries(st.steps).filter(([, s]) => s.status === 'running').map(([id]) => id);
       if (running.length) {
@@ -84,7 +84,7 @@ export class RunAdmin {
       if (this.host.executing(key)) {
         throw new EngineError('running', `a step of run "${key}" is still stopping; try again in a moment`);
       }
-      store.runs.delete(key);
+      await tx.runs.delete(key);
     });
     // The rows are gone; now the files. Renamed first so a run created later under the same
     // key never sees a half-removed folder.
@@ -105,19 +105,19 @@ export class RunAdmin {
     return before;
   }
 
-  private setArchived(key: string, archived: boolean): RunState {
+  private async setArchived(key: string, archived: boolean): Promise<RunState> {
     const { store } = this.host;
-    this.host.get(key); // not_found, and orphaned steps reaped, before taking the lock
+    await this.host.get(key); // not_found, and orphaned steps reaped, before taking the lock
     let changed = false;
-    const state = store.tx(() => {
-      const st = store.runs.get(key);
+    const state = await store.tx(async (tx) => {
+      const st = await tx.runs.lock(key);
       if (!st) throw new EngineError('not_found', `no run "${key}"`);
       if ((st.archived != null) === archived) return st;
       const t = now();
       // Archiving is not work on the run: its `updated` time stays what it was.
       st.archived = archived ? t : null;
-      store.runs.update(st);
-      store.events.append(key, t, archived ? 'archived' : 'unarchived', null);
+      await tx.runs.update(st);
+      await tx.events.append(key, t, archived ? 'archived' : 'unarchived', null);
       changed = true;
       return st;
     });

@@ -15,7 +15,7 @@ export interface RunAllResult {
 
 export async function runAllSteps(engine: Engine, key: string): Promise<RunAllResult> {
   for (;;) {
-    let state = engine.get(key);
+    let state = await engine.get(key);
     const wf = engine.workflow(state.workflow);
     const next = wf.steps.find((s) => state.steps[s.id]?.status !== 'done');
     if (!next) return { state, stopped: { reason: 'complete' } };

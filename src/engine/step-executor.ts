@@ -3,6 +3,7 @@ import type { Store } from '../store/store.ts';
 import { now } from './clock.ts';
 import type { EngineEvents } from './engine.ts';
 import { StepFailure } from './errors.ts';
+import { LeaseHeartbeat } from './lease-heartbeat.ts';
 import type { RunResources } from './run-resources.ts';
 import type { RunState, StepState } from './run-state.ts';
 import type { AnyStep, Progress } from './workflow.ts';
@@ -40,7 +41,20 @@ export class StepExecutor {
     private readonly store: Store,
     private readonly bus: EventEmitter<EngineEvents>,
     private readonly resources: RunResources,
-  ) {}
+    owner: string,
+    leaseMs: number,
+  ) {
+    this.heartbeat = new LeaseHeartbeat(store, owner, leaseMs, () => this.running(), (run, step) => this.stopLost(run, step));
+  }
+
+  /** Beats while steps execute here, so their leases (PostgreSQL) hold. */
+  readonly heartbeat: LeaseHeartbeat;
+
+  /** A step whose lease was lost: stop it; its late result is dropped (the row is not ours any more). */
+  private stopLost(key: string, stepId: string): void {
+    const a = this.active.get(activeId(key, stepId));
+    if (a && !a.controller.signal.aborted) a.controller.abort(new Error('this worker lost its lease on the step (the database was out of reach); another may run it'));
+  }
 
   isRunning(key: string, stepId: string): boolean {
     return this.active.has(activeId(key, stepId));
@@ -72,6 +86,7 @@ export class StepExecutor {
     const id = activeId(key, step.id);
     const active: ActiveStep = { execId, controller: new AbortController(), progress: { done: 0 }, lastWrite: 0, partialSent: true };
     this.active.set(id, active);
+    this.heartbeat.start();
     const artifacts = this.store.artifacts;
     const run = step.run!;
     return (async () => {
@@ -102,8 +117,10 @@ export class StepExecutor {
         outcome = { status: aborted ? 'cancelled' : 'failed', output, error: aborted ? 'cancelled by request' : errorMessage(e) };
       }
       clearTimeout(active.partialTimer);
+      // Files the step wrote into the run's folder itself go to the database too (PostgreSQL).
+      await artifacts.pushRun(key).catch(() => {});
       try {
-        return this.record(key, step.id, execId, outcome);
+        return await this.record(key, step.id, execId, outcome);
       } catch {
         // Only reachable if the database went away (shutdown); the next start reaps the step.
         return state;
@@ -114,16 +131,18 @@ export class StepExecutor {
     })();
   }
 
-  private record(key: string, stepId: string, execId: string, outcome: Outcome): RunState {
+  private async record(key: string, stepId: string, execId: string, outcome: Outcome): Promise<RunState> {
     let changed = false;
-    const st = this.store.tx(() => {
-      const st = this.store.runs.get(key)!;
+    const st = await this.store.tx(async (tx) => {
+      const st = await tx.runs.lock(key);
+      // Deleted meanwhile: there is nothing left to record the outcome in.
+      if (!st) throw new Error(`run "${key}" is gone`);
       const s = st.steps[stepId];
-      const ex = this.store.executions.get(key, stepId);
+      const ex = await tx.executions.get(key, stepId);
       const ours = ex?.id === execId;
-      if (ours) this.store.executions.release(key, stepId);
-      // Cancelled, reverted or re-run meanwhile (the row is gone or another execution's): this
-      // result belongs to no one any more.
+      if (ours) await tx.executions.release(key, stepId);
+      // Cancelled, reverted, re-run or taken over meanwhile (the row is gone or another
+      // execution's): this result belongs to no one any more.
       if (!ours || !s || s.status !== 'running') return st;
       const t = now();
       const next: StepState = { ...s, status: outcome.status, output: outcome.output, finishedAt: t };
@@ -131,9 +150,10 @@ export class StepExecutor {
       if (outcome.error) next.error = outcome.error;
       st.steps[stepId] = next;
       st.updated = t;
-      this.store.runs.update(st);
+      await tx.runs.update(st);
       const type = outcome.status === 'done' ? 'completed' : outcome.status === 'cancelled' ? 'cancelled' : 'failed';
-      this.store.events.append(key, t, type, stepId, outcome.error ? { error: outcome.error } : undefined);
+      const detail = { ...(outcome.error ? { error: outcome.error } : {}), ...(ex.worker && this.store.backend === 'postgres' ? { worker: ex.worker } : {}) };
+      await tx.events.append(key, t, type, stepId, Object.keys(detail).length ? detail : undefined);
       changed = true;
       return st;
     });
@@ -168,11 +188,8 @@ export class StepExecutor {
     // Other processes (a server watching a CLI run) read progress from the database; throttle it.
     if (t - active.lastWrite >= PROGRESS_WRITE_INTERVAL_MS) {
       active.lastWrite = t;
-      try {
-        this.store.executions.setProgress(key, stepId, JSON.stringify(active.progress));
-      } catch {
-        // Progress is advisory; a busy database must not fail the step.
-      }
+      // Progress is advisory; a busy database must not fail the step.
+      this.store.executions.setProgress(key, stepId, JSON.stringify(active.progress)).catch(() => {});
     }
   }
 }

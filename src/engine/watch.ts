@@ -43,10 +43,10 @@ export async function* watchRun(engine: Engine, key: string, opts: WatchOptions 
   let lastState = '';
   const lastProgress = new Map<string, string>();
 
-  const readState = () => {
+  const readState = async () => {
     let state: RunState;
     try {
-      state = engine.get(key);
+      state = await engine.get(key);
     } catch (e) {
       if (e instanceof EngineError && e.code === 'not_found') return push('gone', { kind: 'gone' });
       throw e;
@@ -60,7 +60,7 @@ export async function* watchRun(engine: Engine, key: string, opts: WatchOptions 
     // Another process's progress reaches us only through the database.
     for (const [step, s] of Object.entries(state.steps)) {
       if (s.status !== 'running') continue;
-      const p = engine.progress(key, step);
+      const p = await engine.progress(key, step);
       if (p) pushProgress(step, p);
     }
   };
@@ -71,16 +71,33 @@ export async function* watchRun(engine: Engine, key: string, opts: WatchOptions 
     push(`progress:${step}`, { kind: 'progress', step, progress: p });
   };
 
-  // From a timer or another's event a failed read must not throw into Node's loop (the database
-  // closing at shutdown, say): the next poll reads again.
-  const readQuietly = () => {
-    try {
-      readState();
-    } catch {
-      // see above
+  // One read at a time, so states are pushed in the order they were read; a change announced
+  // while a read is going on is read again after it. From a timer or another's event a failed
+  // read must not throw into Node's loop (the database closing at shutdown, say): the next poll
+  // reads again.
+  let reading: Promise<void> | undefined;
+  let again = false;
+  let failure: unknown;
+  const readQuietly = (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return reading;
     }
+    reading = (async () => {
+      do {
+        again = false;
+        failure = undefined;
+        try {
+          await readState();
+        } catch (e) {
+          failure = e; // see above
+        }
+      } while (again);
+      reading = undefined;
+    })();
+    return reading;
   };
-  const onChange = (k: string) => { if (k === key) readQuietly(); };
+  const onChange = (k: string) => { if (k === key) void readQuietly(); };
   const onProgress = (e: { run: string; step: string; progress: Progress }) => { if (e.run === key) pushProgress(e.step, e.progress); };
   const onPartial = (e: { run: string; step: string; output: unknown }) => {
     if (e.run === key) push(`partial:${e.step}`, { kind: 'partial', step: e.step, output: e.output });
@@ -92,9 +109,11 @@ export async function* watchRun(engine: Engine, key: string, opts: WatchOptions 
   engine.bus.on('partial', onPartial);
   engine.bus.on('resources', onResources);
   opts.signal?.addEventListener('abort', onAbort);
-  const poll = setInterval(readQuietly, opts.pollMs ?? 1000);
+  const poll = setInterval(() => void readQuietly(), opts.pollMs ?? 1000);
   try {
-    readState();
+    // The first read's failure (the database is closed) is the caller's to hear.
+    await readQuietly();
+    if (failure) throw failure;
     while (!opts.signal?.aborted) {
       if (pending.size === 0) {
         await new Promise<void>((r) => { wake = r; });

@@ -4,15 +4,41 @@ import { copyFile, mkdir, open, realpath, rename, rm, stat, writeFile } from 'no
 import path from 'node:path';
 import type { ArtifactRef } from './artifact-ref.ts';
 import type { UploadedFile } from './uploaded-file.ts';
+import type { ArtifactRemote } from './artifact-remote.ts';
 
 export class PathEscapeError extends Error {}
 
 /**
  * Artifact files live under `<dataDir>/artifacts/<run key>/`. Files are written to a temp name
  * and renamed, so a crash never leaves a half-written artifact under its real name.
+ *
+ * With PostgreSQL (`remote`), every file written here is also stored in the database, and the
+ * data folder is a cache of it: a file missing here (written by a worker on another machine) is
+ * fetched on first use (`ensureLocal`, `pullRun`).
  */
 export class Artifacts {
-  constructor(readonly dataDir: string) {}
+  constructor(readonly dataDir: string, readonly remote?: ArtifactRemote | undefined) {}
+
+  /** The artifact's local path, fetched from the database first if only the database has it. */
+  async ensureLocal(refPath: string): Promise<string> {
+    const abs = this.resolve(refPath);
+    if (this.remote && !existsSync(abs)) await this.remote.fetch(refPath, abs);
+    return abs;
+  }
+
+  /** Brings every stored file of a run into the data folder (a worker about to run its steps). */
+  async pullRun(runKey: string): Promise<void> {
+    if (!this.remote) return;
+    for (const f of await this.remote.listRun(runKey)) {
+      const abs = this.resolve(f.path);
+      if (!existsSync(abs)) await this.remote.fetch(f.path, abs);
+    }
+  }
+
+  /** Stores files a step wrote into the run's folder itself (not through write/copy/adopt). */
+  async pushRun(runKey: string): Promise<void> {
+    await this.remote?.pushDir(runKey, this.dataDir, this.dirFor(runKey));
+  }
 
   dirFor(runKey: string): string {
     return path.join(this.dataDir, 'artifacts', runKey);
@@ -84,6 +110,7 @@ export class Artifacts {
       throw e;
     }
     if (!existed) onCreated?.(file);
+    if (this.remote) await this.remote.put(runKey, path.relative(this.dataDir, file).split(path.sep).join('/'), file, sha256, (await stat(file)).size);
     return file;
   }
 }

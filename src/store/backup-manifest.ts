@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isArtifactRef } from './artifact-ref.ts';
-import type { Db } from './database.ts';
+import type { Db } from './sqlite/sqlite-file.ts';
 
 /** Bumped when the archive's layout or the manifest's meaning changes; restore refuses newer ones. */
 export const BACKUP_FORMAT_VERSION = 1;

@@ -10,6 +10,7 @@ import {
   type BackupFile, type BackupManifest, type MissingArtifact,
 } from './backup-manifest.ts';
 import { RunRepo } from './run-repo.ts';
+import { SqliteDatabase } from './sqlite/sqlite-database.ts';
 
 export { BackupError, type BackupManifest } from './backup-manifest.ts';
 
@@ -67,7 +68,7 @@ export async function createBackup(dataDir: string, to: string, opts: BackupOpti
       await live.backup(snapshotFile, { progress: () => 1_000_000_000 });
       await opts.onSnapshot?.();
       staged = await stageArtifacts(root, stage);
-      missing = settleMissing(snapshotFile, live, new Set(staged));
+      missing = await settleMissing(snapshotFile, live, new Set(staged));
     } finally {
       live.close();
     }
@@ -163,7 +164,7 @@ async function placeCopy(from: string, to: string): Promise<boolean> {
  * Finds the artifacts the database copy refers to that were not copied, tells a run deleted during
  * the backup from a file already missing, and removes the deleted runs from the copy.
  */
-function settleMissing(snapshotFile: string, live: Database.Database, staged: Set<string>): MissingArtifact[] {
+async function settleMissing(snapshotFile: string, live: Database.Database, staged: Set<string>): Promise<MissingArtifact[]> {
   const snapshot = new Database(snapshotFile);
   try {
     const missing: MissingArtifact[] = [];
@@ -177,8 +178,10 @@ function settleMissing(snapshotFile: string, live: Database.Database, staged: Se
     }
     const deletedRuns = new Set(missing.filter((m) => m.reason === 'run-deleted').map((m) => m.run));
     if (deletedRuns.size) {
-      const runs = new RunRepo(snapshot);
-      snapshot.transaction(() => { for (const key of deletedRuns) runs.delete(key); })();
+      await new SqliteDatabase(snapshot).tx(async (t) => {
+        const runs = new RunRepo(t);
+        for (const key of deletedRuns) await runs.delete(key);
+      });
     }
     return missing;
   } finally {

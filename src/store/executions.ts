@@ -1,6 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { statementCache } from './statements.ts';
-import type { Db } from './database.ts';
+import type { SqlSession } from './sql.ts';
 import { processIdentity, processState } from './process-identity.ts';
 
 export interface Execution {
@@ -14,40 +12,90 @@ export interface Execution {
   proc: string | null;
   started: string;
   progress: string | null;
+  /** Who executes it, for people: host and pid, or a worker's name. */
+  worker: string | null;
+  /** With a lease (PostgreSQL): it ran out before the owner renewed it, so the owner is taken for dead. */
+  expired: boolean;
 }
 
+/** How long a lease lasts without a heartbeat (the owner renews it every third of that). */
+export const LEASE_MS = 30_000;
+
+const COLUMNS = 'run, step, id, pid, owner, proc, started, progress, worker, lease_until';
+
 /**
- * Which process is executing which step. A process that restarts after a crash marks steps
- * whose owner is gone as interrupted, and leaves alone those a live process (the CLI next to
- * the server) is still working on.
+ * Which process is executing which step. A process that restarts after a crash marks steps whose
+ * owner is gone as interrupted, and leaves alone those a live process is still working on.
+ *
+ * How "gone" is told differs by backend. On SQLite every process is on this machine: the owner's
+ * pid and identity are checked directly. On PostgreSQL the owner may be a worker on another
+ * machine: it holds a lease that it renews by heartbeat, and a lease that runs out (by the
+ * database's clock, the one clock every machine shares) means the owner died.
  */
 export class Executions {
-  private readonly sql: (text: string) => Statement;
+  constructor(private readonly db: SqlSession) {}
 
-  constructor(db: Db) {
-    this.sql = statementCache(db);
+  private get leases(): boolean {
+    return this.db.dialect === 'postgres';
   }
 
-  claim(run: string, step: string, owner: string, started: string, id: string): void {
-    this.sql('INSERT OR REPLACE INTO executions (run, step, id, pid, owner, proc, started, progress) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
-      .run(run, step, id, process.pid, owner, ownIdentity(), started);
+  /** The database's clock, in ms since the epoch, as an SQL expression. */
+  private get dbNow(): string {
+    return this.db.dialect === 'postgres'
+      ? 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)'
+      : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
   }
 
-  release(run: string, step: string): void {
-    this.sql('DELETE FROM executions WHERE run = ? AND step = ?').run(run, step);
+  async claim(run: string, step: string, owner: string, started: string, id: string, worker: string | null = null, leaseMs = LEASE_MS): Promise<void> {
+    const lease = this.leases ? `${this.dbNow} + ${Math.round(leaseMs)}` : 'NULL';
+    await this.db.run(`INSERT INTO executions (run, step, id, pid, owner, proc, started, progress, worker, lease_until)
+      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ${lease})
+      ON CONFLICT (run, step) DO UPDATE SET id = excluded.id, pid = excluded.pid, owner = excluded.owner, proc = excluded.proc,
+        started = excluded.started, progress = NULL, worker = excluded.worker, lease_until = excluded.lease_until`,
+    [run, step, id, process.pid, owner, ownIdentity(), started, worker]);
   }
 
-  setProgress(run: string, step: string, progress: string): void {
-    this.sql('UPDATE executions SET progress = ? WHERE run = ? AND step = ?').run(progress, run, step);
+  /**
+   * Renews the leases of every execution `owner` still holds, and says which those are: one
+   * missing from the answer was taken over or released meanwhile (its lease had run out).
+   */
+  async heartbeat(owner: string, leaseMs = LEASE_MS): Promise<{ run: string; step: string }[]> {
+    if (!this.leases) return [];
+    return this.db.all<{ run: string; step: string }>(
+      `UPDATE executions SET lease_until = ${this.dbNow} + ${Math.round(leaseMs)} WHERE owner = ? RETURNING run, step`, [owner]);
   }
 
-  get(run: string, step: string): Execution | undefined {
-    return this.sql('SELECT * FROM executions WHERE run = ? AND step = ?').get(run, step) as Execution | undefined;
+  async release(run: string, step: string): Promise<void> {
+    await this.db.run('DELETE FROM executions WHERE run = ? AND step = ?', [run, step]);
   }
 
-  all(): Execution[] {
-    return this.sql('SELECT * FROM executions').all() as Execution[];
+  async setProgress(run: string, step: string, progress: string): Promise<void> {
+    await this.db.run('UPDATE executions SET progress = ? WHERE run = ? AND step = ?', [progress, run, step]);
   }
+
+  async get(run: string, step: string): Promise<Execution | undefined> {
+    const row = await this.db.get<Row>(`SELECT ${COLUMNS}, ${this.dbNow} AS db_now FROM executions WHERE run = ? AND step = ?`, [run, step]);
+    return row && toExecution(row);
+  }
+
+  async all(): Promise<Execution[]> {
+    return (await this.db.all<Row>(`SELECT ${COLUMNS}, ${this.dbNow} AS db_now FROM executions`)).map(toExecution);
+  }
+
+  /** Whether the owner of an execution is still alive: its lease holds (PostgreSQL), or its process lives (SQLite). */
+  alive(ex: Execution): boolean {
+    return this.leases ? !ex.expired : ownerAlive(ex);
+  }
+}
+
+interface Row extends Omit<Execution, 'expired'> {
+  lease_until: number | string | null;
+  db_now: number | string;
+}
+
+function toExecution(r: Row): Execution {
+  const { lease_until: until, db_now: dbNow, ...rest } = r;
+  return { ...rest, pid: Number(rest.pid), expired: until !== null && Number(until) < Number(dbNow) };
 }
 
 /** Whether the process that claimed an execution is still alive: same pid *and* same identity where that is known. */

@@ -1,8 +1,7 @@
-import type { Statement } from 'better-sqlite3';
-import { statementCache } from './statements.ts';
-import type { Db } from './database.ts';
-import type { EventLog } from './event-log.ts';
-import type { Settings } from './settings.ts';
+import { EventLog } from './event-log.ts';
+import { RunRepo } from './run-repo.ts';
+import { Settings } from './settings.ts';
+import type { SqlDatabase, SqlSession } from './sql.ts';
 
 export const DEFAULT_PROFILE = 'default';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.]{0,39}$/;
@@ -16,11 +15,15 @@ export class ProfileError extends Error {}
  * down.
  */
 export class Profiles {
-  private readonly sql: (text: string) => Statement;
+  private readonly settings: Settings;
 
-  constructor(private readonly db: Db, private readonly settings: Settings, private readonly events: EventLog) {
-    this.sql = statementCache(db);
-    this.sql('INSERT OR IGNORE INTO profiles (name, created) VALUES (?, ?)').run(DEFAULT_PROFILE, new Date().toISOString());
+  constructor(private readonly db: SqlDatabase) {
+    this.settings = new Settings(db);
+  }
+
+  /** Makes sure the default profile exists (at open: every data folder has it). */
+  async ensureDefault(): Promise<void> {
+    await this.db.run('INSERT INTO profiles (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [DEFAULT_PROFILE, new Date().toISOString()]);
   }
 
   static validate(name: string): string {
@@ -29,52 +32,54 @@ export class Profiles {
     return n;
   }
 
-  list(): string[] {
-    return (this.sql('SELECT name FROM profiles ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  async list(): Promise<string[]> {
+    return (await this.db.all<{ name: string }>('SELECT name FROM profiles ORDER BY name')).map((r) => r.name);
   }
 
-  exists(name: string): boolean {
-    return this.sql('SELECT 1 FROM profiles WHERE name = ?').get(name) !== undefined;
+  exists(name: string): Promise<boolean> {
+    return existsIn(this.db, name);
   }
 
-  create(name: string): string {
+  async create(name: string): Promise<string> {
     const n = Profiles.validate(name);
-    if (this.exists(n)) throw new ProfileError(`profile "${n}" already exists`);
-    this.sql('INSERT INTO profiles (name, created) VALUES (?, ?)').run(n, new Date().toISOString());
+    const added = await this.db.run('INSERT INTO profiles (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [n, new Date().toISOString()]);
+    if (!added) throw new ProfileError(`profile "${n}" already exists`);
     return n;
   }
 
-  rename(from: string, to: string): string {
+  async rename(from: string, to: string): Promise<string> {
     const n = Profiles.validate(to);
-    const tx = this.db.transaction(() => {
-      if (!this.exists(from)) throw new ProfileError(`no profile "${from}"`);
-      if (this.exists(n)) throw new ProfileError(`profile "${n}" already exists`);
-      const wasCurrent = this.current() === from;
-      this.sql('UPDATE profiles SET name = ? WHERE name = ?').run(n, from);
-      // Runs keep their keys; their profile column follows the rename so they stay listed under it.
-      const runs = this.sql('SELECT key, state FROM runs WHERE profile = ?').all(from) as { key: string; state: string }[];
-      const t = new Date().toISOString();
-      for (const r of runs) {
-        const state = JSON.parse(r.state) as { profile: string; updated: string };
-        state.profile = n;
-        state.updated = t;
-        this.sql('UPDATE runs SET profile = ?, updated = ?, state = ? WHERE key = ?').run(n, t, JSON.stringify(state), r.key);
+    await this.db.tx(async (t) => {
+      await t.lock(`profile:${from}`);
+      await t.lock(`profile:${n}`);
+      if (!(await existsIn(t, from))) throw new ProfileError(`no profile "${from}"`);
+      if (await existsIn(t, n)) throw new ProfileError(`profile "${n}" already exists`);
+      const settings = new Settings(t);
+      const wasCurrent = (await settings.get('profile')) === from;
+      await t.run('UPDATE profiles SET name = ? WHERE name = ?', [n, from]);
+      // Runs keep their keys; their profile follows the rename so they stay listed under it.
+      const time = new Date().toISOString();
+      const events = new EventLog(t);
+      for (const key of await new RunRepo(t).renameProfile(from, n, time)) {
         // Every change of a run's state has its event, this one included.
-        this.events.append(r.key, t, 'profile_renamed', null, { from, to: n });
+        await events.append(key, time, 'profile_renamed', null, { from, to: n });
       }
-      if (wasCurrent) this.settings.set('profile', n);
+      if (wasCurrent) await settings.set('profile', n);
     });
-    tx.immediate();
     return n;
   }
 
-  current(): string {
-    const p = this.settings.get('profile');
-    return p && this.exists(p) ? p : DEFAULT_PROFILE;
+  async current(): Promise<string> {
+    const p = await this.settings.get('profile');
+    return p && (await this.exists(p)) ? p : DEFAULT_PROFILE;
   }
 
-  switch(name: string): void {
-    if (!this.exists(name)) throw new ProfileError(`no profile "${name}"`);
-    this.settings.set('profile', name);
+  async switch(name: string): Promise<void> {
+    if (!(await this.exists(name))) throw new ProfileError(`no profile "${name}"`);
+    await this.settings.set('profile', name);
   }
+}
+
+async function existsIn(db: SqlSession, name: string): Promise<boolean> {
+  return (await db.get('SELECT 1 AS x FROM profiles WHERE name = ?', [name])) !== undefined;
 }

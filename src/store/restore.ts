@@ -5,7 +5,7 @@ import path from 'node:path';
 import { extract } from 'tar';
 import { hashFile } from './artifacts.ts';
 import { BackupError, DATABASE_NAME, MANIFEST_NAME, databaseFacts, parseManifest, type BackupManifest } from './backup-manifest.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { MIGRATIONS } from './sqlite/migrations.ts';
 
 export interface RestoreReport {
   dataDir: string;

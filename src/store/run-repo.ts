@@ -1,6 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { statementCache } from './statements.ts';
-import type { Db } from './database.ts';
+import type { SqlSession } from './sql.ts';
 import type { RunState } from '../engine/run-state.ts';
 
 export interface RunSummary {
@@ -18,70 +16,99 @@ export interface RunSummary {
 /** Which runs a list shows: the current ones (the default), only the archived ones, or all. */
 export type ArchivedFilter = 'hide' | 'only' | 'all';
 
-const SUMMARY_COLUMNS = 'key, workflow, profile, number, created, updated, finalized, archived';
-
-interface RunRow extends RunSummary {
-  state: string;
+export interface RunFilter {
+  workflow?: string | undefined;
+  profile?: string | undefined;
+  limit?: number | undefined;
+  archived?: ArchivedFilter | undefined;
 }
+
+const SUMMARY_COLUMNS = 'key, workflow, profile, number, created, updated, finalized, archived';
 
 /** Runs: one row each, the state JSON plus the columns we search by. */
 export class RunRepo {
-  private readonly sql: (text: string) => Statement;
+  constructor(private readonly db: SqlSession) {}
 
-  constructor(db: Db) {
-    this.sql = statementCache(db);
-  }
-
-  get(key: string): RunState | undefined {
-    const row = this.sql('SELECT state FROM runs WHERE key = ?').get(key) as { state: string } | undefined;
+  async get(key: string): Promise<RunState | undefined> {
+    const row = await this.db.get<{ state: string }>('SELECT state FROM runs WHERE key = ?', [key]);
     return row ? (JSON.parse(row.state) as RunState) : undefined;
   }
 
-  summary(key: string): RunSummary | undefined {
-    return this.sql(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE key = ?`).get(key) as RunSummary | undefined;
+  /**
+   * Inside a transaction: the run, read to be changed. On PostgreSQL its row stays locked until
+   * the transaction ends, so two writers never both change what they read (SQLite's transaction
+   * already holds the whole file).
+   */
+  async lock(key: string): Promise<RunState | undefined> {
+    const forUpdate = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const row = await this.db.get<{ state: string }>(`SELECT state FROM runs WHERE key = ?${forUpdate}`, [key]);
+    return row ? (JSON.parse(row.state) as RunState) : undefined;
   }
 
-  exists(key: string): boolean {
-    return this.sql('SELECT 1 FROM runs WHERE key = ?').get(key) !== undefined;
+  summary(key: string): Promise<RunSummary | undefined> {
+    return this.db.get<RunSummary>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE key = ?`, [key]);
   }
 
-  insert(state: RunState, number: number | null): void {
-    this.sql(
+  async exists(key: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS x FROM runs WHERE key = ?', [key])) !== undefined;
+  }
+
+  async insert(state: RunState, number: number | null): Promise<void> {
+    await this.db.run(
       'INSERT INTO runs (key, workflow, profile, number, created, updated, finalized, archived, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(state.key, state.workflow, state.profile, number, state.created, state.updated, state.finalized, state.archived ?? null, JSON.stringify(state));
+      [state.key, state.workflow, state.profile, number, state.created, state.updated, state.finalized, state.archived ?? null, JSON.stringify(state)],
+    );
   }
 
-  update(state: RunState): void {
-    this.sql('UPDATE runs SET updated = ?, finalized = ?, archived = ?, state = ? WHERE key = ?')
-      .run(state.updated, state.finalized, state.archived ?? null, JSON.stringify(state), state.key);
+  async update(state: RunState): Promise<void> {
+    await this.db.run('UPDATE runs SET updated = ?, finalized = ?, archived = ?, state = ? WHERE key = ?',
+      [state.updated, state.finalized, state.archived ?? null, JSON.stringify(state), state.key]);
+  }
+
+  /** Moves every run of one profile to another (a profile rename), changing each state's `profile`. */
+  async renameProfile(from: string, to: string, t: string): Promise<string[]> {
+    const forUpdate = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const rows = await this.db.all<{ key: string; state: string }>(`SELECT key, state FROM runs WHERE profile = ? ORDER BY key${forUpdate}`, [from]);
+    for (const r of rows) {
+      const state = JSON.parse(r.state) as RunState;
+      state.profile = to;
+      state.updated = t;
+      await this.db.run('UPDATE runs SET profile = ?, updated = ?, state = ? WHERE key = ?', [to, t, JSON.stringify(state), r.key]);
+    }
+    return rows.map((r) => r.key);
   }
 
   /**
    * Removes a run's row, its events and its executions (call inside a transaction). A numbered
    * run leaves its number behind in `run_numbers`, so the number is not handed out again.
    */
-  delete(key: string): void {
-    const row = this.summary(key);
+  async delete(key: string): Promise<void> {
+    const row = await this.summary(key);
     if (!row) return;
     if (row.number !== null) {
-      this.sql(`INSERT INTO run_numbers (profile, workflow, last) VALUES (?, ?, ?)
-        ON CONFLICT (profile, workflow) DO UPDATE SET last = MAX(last, excluded.last)`).run(row.profile, row.workflow, row.number);
+      const max = this.db.dialect === 'postgres' ? 'GREATEST' : 'MAX';
+      await this.db.run(`INSERT INTO run_numbers (profile, workflow, last) VALUES (?, ?, ?)
+        ON CONFLICT (profile, workflow) DO UPDATE SET last = ${max}(run_numbers.last, excluded.last)`, [row.profile, row.workflow, row.number]);
     }
-    this.sql('DELETE FROM events WHERE run = ?').run(key);
-    this.sql('DELETE FROM executions WHERE run = ?').run(key);
-    this.sql('DELETE FROM runs WHERE key = ?').run(key);
+    await this.db.run('DELETE FROM events WHERE run = ?', [key]);
+    await this.db.run('DELETE FROM executions WHERE run = ?', [key]);
+    await this.db.run('DELETE FROM run_queue WHERE key = ?', [key]);
+    // Its files kept in the database (PostgreSQL; empty on SQLite).
+    await this.db.run('DELETE FROM artifact_chunks WHERE path IN (SELECT path FROM artifact_files WHERE run = ?)', [key]);
+    await this.db.run('DELETE FROM artifact_files WHERE run = ?', [key]);
+    await this.db.run('DELETE FROM runs WHERE key = ?', [key]);
   }
 
   /** Highest number this profile and workflow has handed out, deleted runs included (0 when none). */
-  maxNumber(profile: string, workflow: string): number {
-    const row = this.sql(`SELECT MAX(n) AS n FROM (
+  async maxNumber(profile: string, workflow: string): Promise<number> {
+    const row = await this.db.get<{ n: number | null }>(`SELECT MAX(n) AS n FROM (
         SELECT MAX(number) AS n FROM runs WHERE profile = ? AND workflow = ?
-        UNION ALL SELECT last FROM run_numbers WHERE profile = ? AND workflow = ?)`).get(profile, workflow, profile, workflow) as { n: number | null };
-    return row.n ?? 0;
+        UNION ALL SELECT last AS n FROM run_numbers WHERE profile = ? AND workflow = ?) AS numbers`, [profile, workflow, profile, workflow]);
+    return row?.n ?? 0;
   }
 
   /** Newest first. Archived runs are left out unless `archived` says otherwise. */
-  list(filter: { workflow?: string | undefined; profile?: string | undefined; limit?: number | undefined; archived?: ArchivedFilter | undefined } = {}): RunSummary[] {
+  list(filter: RunFilter = {}): Promise<RunSummary[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.workflow) { where.push('workflow = ?'); args.push(filter.workflow); }
@@ -91,20 +118,21 @@ export class RunRepo {
     if (archived === 'only') where.push('archived IS NOT NULL');
     const sql = `SELECT ${SUMMARY_COLUMNS} FROM runs
       ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated DESC, key LIMIT ?`;
-    return this.sql(sql).all(...args, filter.limit ?? 1000) as RunSummary[];
+    return this.db.all<RunSummary>(sql, [...args, filter.limit ?? 1000]);
   }
 
-  count(filter: { workflow?: string | undefined; profile?: string | undefined; archived: ArchivedFilter }): number {
-    const where = [filter.archived === 'only' ? 'archived IS NOT NULL' : filter.archived === 'hide' ? 'archived IS NULL' : '1'];
+  async count(filter: { workflow?: string | undefined; profile?: string | undefined; archived: ArchivedFilter }): Promise<number> {
+    const where = [filter.archived === 'only' ? 'archived IS NOT NULL' : filter.archived === 'hide' ? 'archived IS NULL' : '1 = 1'];
     const args: unknown[] = [];
     if (filter.workflow) { where.push('workflow = ?'); args.push(filter.workflow); }
     if (filter.profile) { where.push('profile = ?'); args.push(filter.profile); }
-    return (this.sql(`SELECT COUNT(*) AS n FROM runs WHERE ${where.join(' AND ')}`).get(...args) as { n: number }).n;
+    const row = await this.db.get<{ n: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS n FROM runs WHERE ${where.join(' AND ')}`, args);
+    return Number(row?.n ?? 0);
   }
 
   /** Every run's state with at least one step in the given status. */
-  withStatus(status: string): RunState[] {
-    const rows = this.sql("SELECT state FROM runs WHERE state LIKE ?").all(`%"status":"${status}"%`) as RunRow[];
+  async withStatus(status: string): Promise<RunState[]> {
+    const rows = await this.db.all<{ state: string }>('SELECT state FROM runs WHERE state LIKE ?', [`%"status":"${status}"%`]);
     return rows.map((r) => JSON.parse(r.state) as RunState);
   }
 }

@@ -1,27 +1,20 @@
-import type { Statement } from 'better-sqlite3';
-import { statementCache } from './statements.ts';
-import type { Db } from './database.ts';
+import type { SqlSession } from './sql.ts';
 
 /** Small key/value settings of the data folder (current profile, CSRF secret, …). */
 export class Settings {
-  private readonly sql: (text: string) => Statement;
+  constructor(private readonly db: SqlSession) {}
 
-  constructor(db: Db) {
-    this.sql = statementCache(db);
+  async get(key: string): Promise<string | undefined> {
+    return (await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key]))?.value;
   }
 
-  get(key: string): string | undefined {
-    const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row?.value;
-  }
-
-  set(key: string, value: string): void {
-    this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  async set(key: string, value: string): Promise<void> {
+    await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
   /** Returns the stored value, storing `make()` first if there is none (atomic across processes). */
-  getOrInit(key: string, make: () => string): string {
-    this.sql('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, make());
-    return this.get(key)!;
+  async getOrInit(key: string, make: () => string): Promise<string> {
+    await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, make()]);
+    return (await this.get(key))!;
   }
 }

@@ -11,6 +11,7 @@ import { profileRoutes } from './routes/profiles.tsx';
 import { runBarRoutes } from './routes/run-bar.tsx';
 import { runControlRoutes } from './routes/run-controls.tsx';
 import { runRoutes } from './routes/runs.tsx';
+import { scheduleRoutes } from './routes/schedules.tsx';
 import { stepRoutes } from './routes/steps.tsx';
 import { requestSizeLimit } from './body-limit.ts';
 import { security } from './security/index.ts';
@@ -23,17 +24,18 @@ export interface AppOptions {
 }
 
 /** The whole web app as one Hono instance; `server.ts` binds it to a socket. */
-export function createApp(engine: Engine, opts: AppOptions = {}): Hono {
+export async function createApp(engine: Engine, opts: AppOptions = {}): Promise<Hono> {
   const app = new Hono();
-  const csrfSecret = engine.store.settings.getOrInit('csrf_secret', () => randomBytes(32).toString('hex'));
+  const csrfSecret = await engine.store.settings.getOrInit('csrf_secret', () => randomBytes(32).toString('hex'));
   // First: nothing below may read a body larger than any form needs.
   app.use('*', requestSizeLimit(engine.registry, engine.maxUploadBytes));
   app.use('*', security({ accessToken: opts.accessToken, csrfSecret }));
 
   app.route('/assets', assetsRoute());
-  app.route('/files', filesRoute(engine.store.dataDir));
+  app.route('/files', filesRoute(engine.store.dataDir, engine.store.artifacts.remote ? (p) => engine.store.artifacts.ensureLocal(p) : undefined));
   app.route('/api', apiRoutes(engine));
   app.route('/', profileRoutes(engine));
+  app.route('/', scheduleRoutes(engine));
   app.route('/', stepRoutes(engine));
   app.route('/', runBarRoutes(engine));
   app.route('/', runControlRoutes(engine));
@@ -62,7 +64,7 @@ async function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500
     // A page under a workflow that exists offers the way back to it, not only to the home page.
     const wfId = /^\/wf\/([^/]+)/.exec(c.req.path)?.[1];
     const wf = wfId ? engine.registry.get(decodeURIComponent(wfId)) : undefined;
-    const page = <MessagePage chrome={chrome(c, engine, wf?.id)} title={title} message={sentence(message)} workflow={wf ? { id: wf.id, title: wf.title } : undefined} />;
+    const page = <MessagePage chrome={await chrome(c, engine, wf?.id)} title={title} message={sentence(message)} workflow={wf ? { id: wf.id, title: wf.title } : undefined} />;
     // `await`: c.html's promise rejects later if the page fails while rendering; catch it here.
     return await c.html(page, status);
   } catch {

@@ -13,8 +13,13 @@ import { PathEscapeError, realpathInside, safeName } from '../store/artifacts.ts
  * no `..` or `.`, no empty segments (absolute paths), no encoded `/` or `\`, no NUL; then the
  * real path (symlinks followed) must still lie inside the artifacts folder, and be a regular file.
  */
-export function filesRoute(dataDir: string): Hono {
+export function filesRoute(dataDir: string, fetchMissing?: (refPath: string) => Promise<unknown>): Hono {
   const app = new Hono();
+  /** With PostgreSQL a file written on another machine is fetched from the database first (rel is safe here). */
+  const openArtifact = async (dir: string, rel: string) => {
+    await fetchMissing?.(`artifacts/${rel}`).catch(() => undefined);
+    return openArtifactFile(dir, rel);
+  };
   // An HTML output of a notebook, as a document of its own for an <iframe sandbox="allow-scripts">.
   // The CSP's `sandbox` makes it sandboxed even when opened directly: its scripts run (charts need
   // them) but in an opaque origin, so they can read nothing of the app and the app's checks refuse
@@ -101,7 +106,7 @@ export function isSafeSegment(s: string): boolean {
 }
 
 /** Opens a regular file inside `<dataDir>/artifacts`, or undefined (missing, directory, escaping). */
-async function openArtifact(dataDir: string, rel: string): Promise<{ handle: import('node:fs/promises').FileHandle; size: number } | undefined> {
+async function openArtifactFile(dataDir: string, rel: string): Promise<{ handle: import('node:fs/promises').FileHandle; size: number } | undefined> {
   let real: string;
   try {
     const root = path.join(await realpath(dataDir), 'artifacts');

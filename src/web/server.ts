@@ -62,7 +62,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   // Temp uploads a killed server left behind (a live one's, sharing the folder, are kept).
   sweepStaleUploads(opts.engine.store.dataDir);
-  const app = createApp(opts.engine, { accessToken: token });
+  const app = await createApp(opts.engine, { accessToken: token });
   const server = await listen(app, bindHost, port);
   const addr = server.address() as AddressInfo;
 

@@ -98,7 +98,7 @@ export function stepEvents(c: Context, engine: Engine, key: string, stepId: stri
         }
         if (!started) {
           started = true;
-          lastHtml = await progressHtml(engine.progress(key, stepId) ?? { done: 0 }, label);
+          lastHtml = await progressHtml((await engine.progress(key, stepId)) ?? { done: 0 }, label);
           lastSent = Date.now();
           await stream.writeSSE({ event: 'progress', data: lastHtml, retry: 2000 });
         }

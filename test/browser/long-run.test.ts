@@ -14,7 +14,7 @@ describe('browser: a 30-step run', () => {
   let key = '';
 
   before(async () => {
-    key = t.app.engine.open('thirty').state.key;
+    key = (await t.app.engine.open('thirty')).state.key;
     for (let i = 1; i <= 12; i++) await (await t.app.engine.submit(key, id(i), { value: `value ${i}` })).completion;
   });
 

@@ -38,7 +38,7 @@ describe('browser: long-running step', () => {
       await page.locator('#step-count[data-status="cancelled"]').waitFor();
       assert.match(await card.innerText(), /This step was stopped/);
       assert.equal(await page.inputValue('#f-count-steps'), '60', 'the form is back, pre-filled');
-      assert.equal(t.app.engine.get('default-slow-01').steps.count!.status, 'cancelled');
+      assert.equal((await t.app.engine.get('default-slow-01')).steps.count!.status, 'cancelled');
 
       // Run again, short: the card reloads itself when the stream says done, and the next step appears.
       await setRange(page, '#f-count-steps', 8);
@@ -58,7 +58,7 @@ describe('browser: long-running step', () => {
       await page.getByLabel('Type "fail" to make this step fail').press('Enter');
       await page.locator('#step-check[data-status="done"]').waitFor();
       await page.locator('#run-finish').waitFor();
-      assert.equal(t.app.engine.get('default-slow-01').steps.count!.status, 'done');
+      assert.equal((await t.app.engine.get('default-slow-01')).steps.count!.status, 'done');
       await page.locator('#history li.event-failed').waitFor();
 
       assert.deepEqual(problems, [], 'no console errors, page errors or CSP violations');
@@ -70,7 +70,7 @@ describe('browser: long-running step', () => {
   test('a step run elsewhere (not from this page) is followed live too', async () => {
     const { page, context, problems } = await newPage(t.browser);
     try {
-      const { state } = t.app.engine.open('slow', { key: 'elsewhere' });
+      const { state } = await t.app.engine.open('slow', { key: 'elsewhere' });
       await page.goto(t.app.base + '/wf/slow/runs/elsewhere');
       // Started by another client (the CLI would do the same through the engine).
       await t.app.engine.submit(state.key, 'count', { steps: 10, delay: 100 });

@@ -40,7 +40,7 @@ describe('browser: notebooks', () => {
       await params.getByLabel('times').fill('2');
       await params.getByRole('button', { name: 'Run with these values' }).click();
       await doneCard(page, 'parameters');
-      assert.deepEqual((t.app.engine.get(key).steps.parameters!.output as { values: unknown }).values, { name: 'Ada', greeting: 'Hola', times: 2, shout: false });
+      assert.deepEqual(((await t.app.engine.get(key)).steps.parameters!.output as { values: unknown }).values, { name: 'Ada', greeting: 'Hola', times: 2, shout: false });
 
       // A code cell: its code folded ("Show code"), run with one click, its output shown.
       const greet = page.locator('#step-greet');
@@ -68,13 +68,13 @@ describe('browser: notebooks', () => {
   test('output streams into the page while the cell runs; the kernel shows busy, then idle', async () => {
     await t.withPage(async (page) => {
       const gate = path.join(t.app.dataDir, 'browser-gate');
-      const { state } = t.app.engine.open('lifecycle');
+      const { state } = await t.app.engine.open('lifecycle');
       await (await t.app.engine.submit(state.key, 'parameters', { n: 3, gate })).completion;
       await page.goto(`${t.app.base}/wf/lifecycle/runs/${state.key}`);
       await page.locator('#step-count').getByRole('button', { name: 'Run cell' }).click();
       // The first line arrives while the cell is still waiting for the gate.
       await page.locator('#step-count[data-status="running"] .live-output pre', { hasText: 'line 0' }).waitFor({ timeout: 30_000 });
-      assert.equal(t.app.engine.get(state.key).steps.count!.status, 'running');
+      assert.equal((await t.app.engine.get(state.key)).steps.count!.status, 'running');
       // The run bar follows the kernel: busy while the cell runs, idle after.
       await page.locator('.run-bar .badge-kernel-busy', { hasText: 'Kernel python3: busy' }).waitFor();
       writeFileSync(gate, '');
@@ -86,7 +86,7 @@ describe('browser: notebooks', () => {
 
   test("an HTML output runs its script in a sandbox: it cannot reach the app's page", async () => {
     await t.withPage(async (page) => {
-      const { state } = t.app.engine.open('html_output');
+      const { state } = await t.app.engine.open('html_output');
       await page.goto(`${t.app.base}/wf/html_output/runs/${state.key}`);
       const title = await page.title();
       await page.locator('#step-show_html').getByRole('button', { name: 'Run cell' }).click();

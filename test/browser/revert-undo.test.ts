@@ -13,7 +13,7 @@ describe('browser: revert asks first, and can be undone', () => {
   /** A widgets run through the long `hash` step, which took 1 h 02 min (times set as a long step's would be). */
   async function widgetsDone(key: string): Promise<RunState> {
     const { engine } = t.app;
-    engine.open('widgets', { key });
+    await engine.open('widgets', { key });
     const inputs: [string, Record<string, unknown>][] = [
       ['title', { title: 'Apollo' }], ['notes', { notes: 'n' }], ['colour', { colour: 'red' }], ['toppings', { toppings: ['basil'] }],
       ['size', { size: 'l' }], ['level', { level: 3 }], ['notify', { notify: true }],
@@ -21,13 +21,13 @@ describe('browser: revert asks first, and can be undone', () => {
       ['pick', { files: ['notes.md'] }], ['link', { url: 'https://example.org/' }], ['hash', { chunkKb: 1, pauseMs: 0 }],
     ];
     for (const [step, input] of inputs) await (await engine.submit(key, step, input)).completion;
-    engine.store.tx(() => {
-      const st = engine.store.runs.get(key)!;
+    await engine.store.tx(async (tx) => {
+      const st = (await tx.runs.lock(key))!;
       const h = st.steps.hash!;
       h.startedAt = new Date(Date.parse(h.finishedAt!) - 62 * 60 * 1000).toISOString();
-      engine.store.runs.update(st);
+      await tx.runs.update(st);
     });
-    return structuredClone(engine.get(key));
+    return structuredClone(await engine.get(key));
   }
 
   const question = (page: Page) => page.getByRole('alertdialog', { name: 'Revert to step 8: File upload?' });
@@ -52,7 +52,7 @@ describe('browser: revert asks first, and can be undone', () => {
       await page.keyboard.press('Escape');
       await question(page).waitFor({ state: 'detached' });
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Revert to step 8: File upload');
-      assert.deepEqual(t.app.engine.get(key), before, 'asking changed nothing');
+      assert.deepEqual(await t.app.engine.get(key), before, 'asking changed nothing');
 
       // Keyboard: Enter on Revert asks again; Cancel (a link that also works without JavaScript) backs out.
       await page.keyboard.press('Enter');
@@ -65,7 +65,7 @@ describe('browser: revert asks first, and can be undone', () => {
       await revertButton(page).click();
       await question(page).getByRole('button', { name: 'Revert and clear 3 steps' }).click();
       await page.locator('#step-hash').waitFor({ state: 'detached' });
-      assert.equal(t.app.engine.get(key).steps.hash!.status, 'pending');
+      assert.equal((await t.app.engine.get(key)).steps.hash!.status, 'pending');
       const offer = page.locator('#undo-revert');
       await offer.waitFor();
       assert.match(await offer.innerText(), /Reverted to step 8: File upload.*Undo brings back 3 steps as they were: 9\. Choose files/s);
@@ -75,7 +75,7 @@ describe('browser: revert asks first, and can be undone', () => {
       await page.locator('#step-hash[data-status="done"]').waitFor();
       await page.getByText('Revert undone: 3 steps are back as before.').waitFor();
       assert.equal(await page.locator('#undo-revert').count(), 0);
-      assert.deepEqual(t.app.engine.get(key).steps, before.steps, 'exactly as they were');
+      assert.deepEqual((await t.app.engine.get(key)).steps, before.steps, 'exactly as they were');
       assert.match(await page.locator('#step-hash').innerText(), /"matchesStored": true/);
       assert.match(await page.locator('#step-hash').innerText(), /took (1 h 0?2 min|62 min 00 s)/, "the step's own duration is back");
       // The uploaded file is served again from the restored step.
@@ -102,10 +102,10 @@ describe('browser: revert asks first, and can be undone', () => {
       assert.match(await question(page).innerText(), /This clears 3 steps: .*11\. Hash the upload.*\(took 1 h 02 min\)/s);
       await question(page).getByRole('button', { name: 'Revert and clear 3 steps' }).click();
       await page.waitForURL(new RegExp(`/runs/${key}#step-upload$`));
-      assert.equal(t.app.engine.get(key).steps.hash!.status, 'pending');
+      assert.equal((await t.app.engine.get(key)).steps.hash!.status, 'pending');
       await page.getByRole('button', { name: 'Undo revert' }).click();
       await page.waitForURL(new RegExp(`/runs/${key}#run-finish$`));
-      assert.deepEqual(t.app.engine.get(key).steps, before.steps);
+      assert.deepEqual((await t.app.engine.get(key)).steps, before.steps);
       assert.equal(await page.locator('#step-hash[data-status="done"]').count(), 1);
     } finally {
       await context.close();

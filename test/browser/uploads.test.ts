@@ -27,21 +27,22 @@ describe('browser: uploads and their limit', () => {
 
   before(async () => {
     browser = await launchBrowser();
-    engine = new Engine(new Store(data.dir), await loadWorkflows([BUILTIN_WORKFLOWS_DIR, UPLOAD_FIXTURES]), { maxUploadBytes: 1_000_000 });
+    engine = await Engine.start(await Store.open(data.dir), await loadWorkflows([BUILTIN_WORKFLOWS_DIR, UPLOAD_FIXTURES]), { maxUploadBytes: 1_000_000 });
     server = await startServer({ engine, port: 0 });
     base = `http://127.0.0.1:${server.port}`;
   });
   after(async () => {
     await browser?.close();
     await server?.close();
-    engine?.store.close();
+    await engine?.shutdown();
+    await engine?.store.close();
     data.cleanup();
   });
 
   test('the limit is stated; a file over it is stopped before sending; one within it is stored (htmx)', async () => {
     const { page, context, problems } = await newPage(browser);
     try {
-      engine.open('uploads', { key: 'b-1' });
+      await engine.open('uploads', { key: 'b-1' });
       await page.goto(`${base}/wf/uploads/runs/b-1`);
       const input = page.getByLabel('Any file');
       assert.equal(await page.locator('#f-big-file-limit').innerText(), 'At most 1.0 MB per file.');
@@ -53,14 +54,14 @@ describe('browser: uploads and their limit', () => {
       assert.equal(await input.evaluate((el: HTMLInputElement) => el.validationMessage), 'This file is 2.0 MB; choose one of at most 1.0 MB.');
       await page.locator('#step-big form.step-form button[type=submit]').click();
       assert.equal(posts, 0, 'nothing was sent');
-      assert.equal(engine.get('b-1').steps.big!.status, 'pending');
+      assert.equal((await engine.get('b-1')).steps.big!.status, 'pending');
 
       const bytes = randomBytes(600_000);
       await input.setInputFiles({ name: 'export.csv', mimeType: 'text/csv', buffer: bytes });
       assert.equal(await input.evaluate((el: HTMLInputElement) => el.validationMessage), '');
       await page.locator('#step-big form.step-form button[type=submit]').click();
       await page.locator('#step-big[data-status="done"]').waitFor({ timeout: 15_000 });
-      const ref = (engine.get('b-1').steps.big!.output as { file: ArtifactRef }).file;
+      const ref = ((await engine.get('b-1')).steps.big!.output as { file: ArtifactRef }).file;
       assert.equal(ref.sha256, createHash('sha256').update(bytes).digest('hex'));
       assert.equal(ref.name, 'export.csv');
       assert.deepEqual(problems, []);
@@ -73,12 +74,12 @@ describe('browser: uploads and their limit', () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     try {
       const page = await context.newPage();
-      engine.open('uploads', { key: 'b-nojs' });
+      await engine.open('uploads', { key: 'b-nojs' });
       await page.goto(`${base}/wf/uploads/runs/b-nojs`);
       const bytes = randomBytes(300_000);
       await page.getByLabel('Any file').setInputFiles({ name: 'plain.bin', mimeType: 'application/octet-stream', buffer: bytes });
       await Promise.all([page.waitForURL(/\/runs\/b-nojs#step-small$/), page.locator('#step-big form.step-form button[type=submit]').click()]);
-      const ref = (engine.get('b-nojs').steps.big!.output as { file: ArtifactRef }).file;
+      const ref = ((await engine.get('b-nojs')).steps.big!.output as { file: ArtifactRef }).file;
       assert.equal(ref.sha256, createHash('sha256').update(bytes).digest('hex'));
     } finally {
       await context.close();

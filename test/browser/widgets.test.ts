@@ -60,7 +60,7 @@ describe('browser: widgets workflow', () => {
       await page.locator('#step-size').getByLabel('Medium').check();
       await submit(page, 'size');
       await doneCard(page, 'size');
-      assert.deepEqual(t.app.engine.get(key).steps.size!.output, { size: 'm' });
+      assert.deepEqual((await t.app.engine.get(key)).steps.size!.output, { size: 'm' });
 
       // range, with its live value beside the label
       await setRange(page, '#f-level-level', 8);
@@ -70,13 +70,13 @@ describe('browser: widgets workflow', () => {
       assert.equal(await page.locator('output[data-for="f-level-level"]').innerText(), '9', 'the keyboard moves the slider too');
       await submit(page, 'level');
       await doneCard(page, 'level');
-      assert.deepEqual(t.app.engine.get(key).steps.level!.output, { level: 9 });
+      assert.deepEqual((await t.app.engine.get(key)).steps.level!.output, { level: 9 });
 
       // switch
       await page.getByRole('switch', { name: 'Notify me when done' }).check();
       await submit(page, 'notify');
       await doneCard(page, 'notify');
-      assert.deepEqual(t.app.engine.get(key).steps.notify!.output, { notify: true });
+      assert.deepEqual((await t.app.engine.get(key)).steps.notify!.output, { notify: true });
 
       // file upload (multipart), stored as an artifact and linked from the output
       const bytes = randomBytes(400_000);
@@ -85,7 +85,7 @@ describe('browser: widgets workflow', () => {
       await page.setInputFiles('#f-upload-file', { name: 'data.bin', mimeType: 'application/octet-stream', buffer: bytes });
       await submit(page, 'upload');
       await doneCard(page, 'upload');
-      const ref = (t.app.engine.get(key).steps.upload!.output as { file: { sha256: string; path: string } }).file;
+      const ref = ((await t.app.engine.get(key)).steps.upload!.output as { file: { sha256: string; path: string } }).file;
       assert.equal(ref.sha256, sha);
       const href = await page.locator('#step-upload .step-output a').getAttribute('href');
       // The link carries the file's own name, so a download is saved as "data.bin".
@@ -135,11 +135,11 @@ describe('browser: widgets workflow', () => {
         key: getComputedStyle(el.querySelector('.hljs-attr')!).color,
       }));
       assert.notEqual(colours.key, colours.text, 'highlight.css colours the code');
-      assert.equal((t.app.engine.get(key).steps.hash!.output as { matchesStored: boolean }).matchesStored, true);
+      assert.equal(((await t.app.engine.get(key)).steps.hash!.output as { matchesStored: boolean }).matchesStored, true);
 
       await page.getByRole('button', { name: 'Finalize' }).click();
       await page.getByRole('button', { name: 'Unfinalize' }).waitFor();
-      assert.ok(t.app.engine.get(key).finalized);
+      assert.ok((await t.app.engine.get(key)).finalized);
       assert.equal(await page.locator('article.step[data-status="done"]').count(), 11);
 
       assert.deepEqual(

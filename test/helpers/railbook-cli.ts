@@ -4,6 +4,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Backend } from './backends.ts';
+import { freshDatabase } from './postgres.ts';
+import { tempDir } from './temp-engine.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin', 'railbook.js');
@@ -14,7 +17,7 @@ export interface CliResult {
   stderr: string;
 }
 
-const LEAKY = ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_BACKUP_KEEP', 'RAILBOOK_AUTO_BACKUP', 'RAILBOOK_KERNEL_IDLE', 'RAILBOOK_DEBUG', 'RAILBOOK_MAX_UPLOAD', 'NODE_OPTIONS'];
+const LEAKY = ['RAILBOOK_DATA_DIR', 'RAILBOOK_DATABASE_URL', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_NOTEBOOKS_DIR', 'RAILBOOK_BACKUP_KEEP', 'RAILBOOK_AUTO_BACKUP', 'RAILBOOK_KERNEL_IDLE', 'RAILBOOK_DEBUG', 'RAILBOOK_MAX_UPLOAD', 'NODE_OPTIONS'];
 
 /** The environment of a clean shell: the runner's, minus Railbook's own settings (and `unset`), plus `given`. */
 export function cleanEnv(given: NodeJS.ProcessEnv = {}, unset: readonly string[] = []): NodeJS.ProcessEnv {
@@ -34,4 +37,30 @@ export function railbookCli(args: string[], opts: { env?: NodeJS.ProcessEnv; uns
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+export interface CliData {
+  /** The data folder (artifacts; on SQLite the database too). */
+  dir: string;
+  /** The PostgreSQL database, on that backend. */
+  databaseUrl: string | undefined;
+  /** What a child process needs in its environment to use this store: RAILBOOK_DATABASE_URL on PostgreSQL. */
+  env: NodeJS.ProcessEnv;
+  /** Removes the folder and drops the database. */
+  cleanup: () => Promise<void>;
+}
+
+/** A fresh store for `railbook` children to share: a temp data folder and, on PostgreSQL, a fresh database. */
+export async function cliData(backend: Backend, prefix = 'railbook-cli-'): Promise<CliData> {
+  const tmp = tempDir(prefix);
+  const db = backend === 'postgres' ? await freshDatabase() : undefined;
+  return {
+    dir: tmp.dir,
+    databaseUrl: db?.url,
+    env: db ? { RAILBOOK_DATABASE_URL: db.url } : {},
+    cleanup: async () => {
+      await db?.drop();
+      tmp.cleanup();
+    },
+  };
 }

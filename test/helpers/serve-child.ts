@@ -29,14 +29,16 @@ if (registry.errors.length) {
   console.error(`workflows failed to load: ${registry.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
   process.exit(1);
 }
-const store = new Store(resolveDataDir(dataDirArg));
-const engine = new Engine(store, registry, { maxUploadBytes: resolveMaxUpload(undefined) });
+// RAILBOOK_DATABASE_URL selects PostgreSQL, as for `railbook serve`.
+const store = await Store.open(resolveDataDir(dataDirArg), { databaseUrl: process.env.RAILBOOK_DATABASE_URL || undefined });
+const engine = await Engine.start(store, registry, { maxUploadBytes: resolveMaxUpload(undefined) });
 const server = await startServer({ engine, port: 0 });
 process.stdout.write(`RAILBOOK_URL ${server.url}\n`);
 
 process.once('SIGTERM', () => {
-  void server.close().finally(() => {
-    store.close();
+  void server.close().finally(async () => {
+    await engine.shutdown();
+    await store.close();
     process.exit(0);
   });
 });

@@ -1,7 +1,9 @@
-// A real Railbook server on 127.0.0.1 (ephemeral port) over a real SQLite file in a temp folder,
-// with the built-in and fixture workflows: what the integration and browser tests talk to.
+// A real Railbook server on 127.0.0.1 (ephemeral port) over a real database (a SQLite file in a
+// temp folder, or a fresh PostgreSQL database), with the built-in and fixture workflows: what the
+// integration and browser tests talk to.
 import type { Engine } from '../../src/engine/engine.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
+import type { Backend } from './backends.ts';
 import { tempDir, tempEngine } from './temp-engine.ts';
 
 export interface TestApp {
@@ -17,11 +19,13 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Notebook folders to load as workflows, as `--notebooks-dir` does. */
   notebooks?: string[] | undefined;
+  /** The store: SQLite (default) or a fresh PostgreSQL database. */
+  backend?: Backend | undefined;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const tmp = tempDir('railbook-app-');
-  const t = await tempEngine(tmp.dir);
+  const t = await tempEngine({ dataDir: tmp.dir, backend: opts.backend });
   if (opts.notebooks?.length) {
     const { notebookLoader } = await import('../../src/notebooks/notebook-loader.ts');
     for (const dir of opts.notebooks) await t.engine.registry.loadDir(dir, notebookLoader());
@@ -38,7 +42,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     csrf: async () => /<meta name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${base}/`)).text())![1]!,
     stop: async () => {
       await server.close();
-      t.close();
+      await t.close();
       tmp.cleanup();
     },
   };

@@ -1,6 +1,7 @@
 // `railbook backup` / `railbook restore` and the automatic daily backup, on real data folders:
 // a backup taken while an engine keeps creating runs, uploading files and deleting runs restores
 // complete and consistent; damaged or hostile archives are refused, naming what is wrong.
+// SQLite only: a backup is the SQLite file (its online backup API) and the artifacts beside it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ async function engineWithFiles(): Promise<Awaited<ReturnType<typeof tempEngine>>
 
 /** One whole run: a note, a file of its own (distinct content), the read step. Returns its key. */
 async function writeRun(engine: Engine, scratch: string, i: number): Promise<string> {
-  const { state } = engine.open('backupfiles');
+  const { state } = await engine.open('backupfiles');
   const local = path.join(scratch, `in-${i}.txt`);
   writeFileSync(local, `file ${i} `.repeat(200 + i));
   await (await engine.submit(state.key, 'note', { note: `note ${i}` })).completion;
@@ -104,14 +105,14 @@ test('a backup taken while runs are being written and deleted restores complete 
     assert.deepEqual(report.warnings, []);
     assert.equal(report.runs, manifest.counts.runs);
     assert.ok(manifest.counts.runs >= 4);
-    const restored = new Store(target.dir);
+    const restored = await Store.open(target.dir);
     try {
-      const keys = restored.runs.list({ archived: 'all', limit: 100_000 }).map((r) => r.key);
+      const keys = (await restored.runs.list({ archived: 'all', limit: 100_000 })).map((r) => r.key);
       assert.equal(keys.length, manifest.counts.runs);
-      assert.equal(restored.db.pragma('integrity_check', { simple: true }), 'ok');
+      assert.equal(restored.sqlite.pragma('integrity_check', { simple: true }), 'ok');
       for (const key of keys) {
-        const st = restored.runs.get(key)!;
-        assert.ok(restored.events.forRun(key).some((e) => e.type === 'created'), `${key}: its history came along`);
+        const st = (await restored.runs.get(key))!;
+        assert.ok((await restored.events.forRun(key)).some((e) => e.type === 'created'), `${key}: its history came along`);
         // Every file the run refers to is there, with the content it recorded.
         for (const ref of refsIn(st)) {
           const file = path.join(target.dir, ref.path);
@@ -119,17 +120,17 @@ test('a backup taken while runs are being written and deleted restores complete 
           assert.equal(await hashFile(file), ref.sha256, `${ref.path} intact`);
         }
         // What the backup holds of a run is what the live run had (it only moved on since).
-        const live = t.engine.store.runs.get(key);
+        const live = await t.engine.store.runs.get(key);
         if (live) for (const [id, s] of Object.entries(st.steps)) if (s.status === 'done') assert.deepEqual(live.steps[id]!.input, s.input, `${key}/${id}`);
       }
-      assert.equal((restored.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, manifest.counts.events);
+      assert.equal((await restored.sql.get<{ n: number }>('SELECT CAST(COUNT(*) AS INTEGER) AS n FROM events'))!.n, manifest.counts.events);
       // The backups folder and temp files are never part of a backup.
       assert.ok(manifest.files.every((f) => f.path === 'railbook.db' || /^artifacts\/[^/]+\/[^/]+$/.test(f.path)));
     } finally {
-      restored.close();
+      await restored.close();
     }
   } finally {
-    t.close();
+    await t.close();
     scratch.cleanup();
     target.cleanup();
   }
@@ -153,7 +154,7 @@ test('restore refuses a data folder that is not empty, and creates one that does
     assert.equal(report.artifactFiles, 1);
     assert.deepEqual(readdirSync(fresh).sort(), ['artifacts', 'railbook.db']);
   } finally {
-    t.close();
+    await t.close();
     scratch.cleanup();
   }
 });
@@ -189,7 +190,7 @@ test('a tampered archive is refused, naming the file, and leaves the folder empt
     writeFileSync(notGzip, 'not an archive at all');
     await assert.rejects(restoreBackup(notGzip, path.join(scratch.dir, 'r3')), /junk\.tar\.gz is not a readable Railbook backup/);
   } finally {
-    t.close();
+    await t.close();
     scratch.cleanup();
   }
 });
@@ -255,7 +256,7 @@ test('railbook backup and railbook restore end to end', async () => {
       assert.match(help.stdout, /Examples:\n {2}railbook /);
     }
   } finally {
-    t.close();
+    await t.close();
     scratch.cleanup();
   }
 });
@@ -289,10 +290,10 @@ test('automatic backups keep exactly the newest N and delete nothing they did no
       });
       assert.match(path.basename(await first), /^railbook-auto-.*\.tar\.gz$/);
     } finally {
-      t2.close();
+      await t2.close();
     }
   } finally {
-    t.close();
+    await t.close();
     scratch.cleanup();
   }
 });
@@ -322,16 +323,16 @@ test('a run deleted between the database copy and the artifacts copy is left out
     assert.equal(manifest.counts.runs, 1);
     const r = await restoreBackup(archive, path.join(scratch.dir, 'r1'));
     assert.deepEqual(r.warnings, []);
-    const restored = new Store(path.join(scratch.dir, 'r1'));
+    const restored = await Store.open(path.join(scratch.dir, 'r1'));
     try {
-      assert.deepEqual(restored.runs.list({ archived: 'all' }).map((s) => s.key), [kept]);
-      assert.deepEqual(restored.events.forRun(doomed), []);
+      assert.deepEqual((await restored.runs.list({ archived: 'all' })).map((s) => s.key), [kept]);
+      assert.deepEqual(await restored.events.forRun(doomed), []);
     } finally {
-      restored.close();
+      await restored.close();
     }
 
     // A file gone from the data folder by hand: backed up without it, and restore says so.
-    const ref = refsIn(t.engine.get(kept))[0]!;
+    const ref = refsIn(await t.engine.get(kept))[0]!;
     rmSync(path.join(t.dataDir, ref.path));
     const damaged = path.join(scratch.dir, 'd.tar.gz');
     const m2 = await createBackup(t.dataDir, damaged);
@@ -349,7 +350,7 @@ test('a run deleted between the database copy and the artifacts copy is left out
     });
     await assert.rejects(restoreBackup(forged, path.join(scratch.dir, 'r3')), (e: Error) => e.message.includes(`${ref.path}: referenced by run ${kept} but not in the archive`));
   } finally {
-    t.close();
+    await t.close();
     scratch.cleanup();
   }
 });

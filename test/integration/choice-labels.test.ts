@@ -1,5 +1,6 @@
 // A radio or dropdown stores its option's value ("l") but a person chose "Large": the step's
-// output and the history show the label.
+// output and the history show the label. Rendering alone: SQLite is enough (history-pane.test.ts
+// reads the history from both backends).
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
@@ -8,15 +9,15 @@ let app: TestApp;
 let page = '';
 before(async () => {
   app = await startTestApp();
-  const { state } = app.engine.open('widgets');
+  const { state } = await app.engine.open('widgets');
   const given: Record<string, Record<string, unknown>> = {
     title: { title: 'T' }, notes: { notes: 'n' }, colour: { colour: 'green' }, toppings: { toppings: ['cheese', 'basil'] }, size: { size: 'l' },
   };
   for (const s of ['title', 'notes', 'colour', 'toppings', 'size']) await (await app.engine.submit(state.key, s, given[s]!)).completion;
-  assert.equal(app.engine.get(state.key).steps.size!.output && (app.engine.get(state.key).steps.size!.output as { size: string }).size, 'l', 'the value is stored');
+  assert.equal(((await app.engine.get(state.key)).steps.size!.output as { size: string } | null)?.size, 'l', 'the value is stored');
   page = await (await fetch(`${app.base}/wf/widgets/runs/${state.key}`)).text();
 });
-after(() => app.stop());
+after(() => app?.stop());
 
 it('the output of a radios step shows the label, not the stored value', () => {
   const card = /<article id="step-size"[\s\S]*?<\/article>/.exec(page)?.[0] ?? '';

@@ -1,21 +1,22 @@
 // Many writers at once, all real: the run key travels in every request (two tabs on two runs
 // never cross-write), and a running `railbook serve` shares its data folder with several
 // `railbook run` processes at the same time — busy-wait, no lost writes, no SQLITE_BUSY.
+// Every write must hold on both backends: each suite runs on SQLite and on PostgreSQL (the CLI
+// children get RAILBOOK_DATABASE_URL), except the real browser's, which tests tabs, not the store.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import type { Engine } from '../../src/engine/engine.ts';
 import type { RunState } from '../../src/engine/run-state.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
 import { Store } from '../../src/store/store.ts';
-import { FIXTURE_WORKFLOWS_DIR, tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { forEachBackend, type Backend } from '../helpers/backends.ts';
+import { BIN, cleanEnv, cliData, ROOT, type CliData } from '../helpers/railbook-cli.ts';
+import { FIXTURE_WORKFLOWS_DIR, tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'railbook.js');
 const WORKFLOWS = [path.join(ROOT, 'workflows'), FIXTURE_WORKFLOWS_DIR].join(path.delimiter);
 const CHROMIUM = process.env.RAILBOOK_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -48,21 +49,28 @@ class Tab {
   }
 }
 
-describe('two tabs on two runs, one server', () => {
-  let t: Awaited<ReturnType<typeof tempEngine>>;
-  let engine: Engine;
-  let server: RunningServer;
-  let base: string;
-
+/** A server on a fresh engine of the backend, for the duration of a suite. */
+function serverFor(backend: Backend): { t: () => TempEngine; base: () => string } {
+  let t: TempEngine | undefined;
+  let server: RunningServer | undefined;
   before(async () => {
-    t = await tempEngine();
-    engine = t.engine;
-    server = await startServer({ engine, port: 0 });
-    base = `http://127.0.0.1:${server.port}`;
+    t = await tempEngine({ backend });
+    server = await startServer({ engine: t.engine, port: 0 });
   });
   after(async () => {
     await server?.close();
-    t?.close();
+    await t?.close();
+  });
+  return { t: () => t!, base: () => `http://127.0.0.1:${server!.port}` };
+}
+
+forEachBackend((backend) => describe(`two tabs on two runs, one server (${backend})`, () => {
+  const app = serverFor(backend);
+  let engine: Engine;
+  let base: string;
+  before(() => {
+    engine = app.t().engine;
+    base = app.base();
   });
 
   test('interleaved submits: each run keeps its own values and its own suggestions', async () => {
@@ -90,8 +98,8 @@ describe('two tabs on two runs, one server', () => {
     assert.equal(sb.steps.name!.status, 'pending');
     assert.deepEqual(sb.steps.name!.input, { name: 'Bob' });
     assert.equal(sb.steps.greeting!.input, null);
-    assert.deepEqual(engine.store.events.forRun(ka).map((e) => e.type).reverse(), ['created', 'submitted', 'submitted', 'completed']);
-    assert.deepEqual(engine.store.events.forRun(kb).map((e) => e.type).reverse(), ['created', 'submitted', 'submitted', 'completed', 'reverted']);
+    assert.deepEqual((await engine.store.events.forRun(ka)).map((e) => e.type).reverse(), ['created', 'submitted', 'submitted', 'completed']);
+    assert.deepEqual((await engine.store.events.forRun(kb)).map((e) => e.type).reverse(), ['created', 'submitted', 'submitted', 'completed', 'reverted']);
   });
 
   test('twenty runs submitted all at once each get exactly their own input', async () => {
@@ -133,7 +141,7 @@ describe('two tabs on two runs, one server', () => {
     for (const r of answers) if (r.status !== 200) assert.equal(r.status, 409);
     const st = await tab.run(key);
     assert.equal((st.steps.upload!.output as { file: { name: string } }).file.name, `racer-${won[0]}.bin`);
-    assert.equal(engine.store.events.forRun(key).filter((e) => e.step === 'upload').length, 1, 'one submitted event');
+    assert.equal((await engine.store.events.forRun(key)).filter((e) => e.step === 'upload').length, 1, 'one submitted event');
     await t.test('the refused uploads leave no files behind', () => {
       const ref = (st.steps.upload!.output as { file: { path: string } }).file;
       assert.deepEqual(readdirSync(path.join(engine.store.dataDir, 'artifacts', key)), [path.basename(ref.path)]);
@@ -153,7 +161,7 @@ describe('two tabs on two runs, one server', () => {
     assert.equal(ra.status, 303);
     assert.equal(rb.status, 303);
     assert.notEqual(ra.location, rb.location, 'the second tab got a run of its own');
-    assert.equal(engine.store.events.forRun(sa).filter((e) => e.type === 'created').length, 1);
+    assert.equal((await engine.store.events.forRun(sa)).filter((e) => e.type === 'created').length, 1);
     // Typing an existing key on purpose still resumes it.
     const again = await b.post('/wf/hello/runs', { key: sa, suggested: 'default-hello-999', action: 'open' });
     assert.equal(again.location, ra.location);
@@ -163,17 +171,23 @@ describe('two tabs on two runs, one server', () => {
     const [a, b] = [await Tab.open(base), await Tab.open(base)];
     const ka = await a.newRun('hello');
     assert.equal((await b.post('/profiles', { name: 'other', back: '/' })).status, 303);
-    assert.equal(engine.store.profiles.current(), 'other');
+    assert.equal(await engine.store.profiles.current(), 'other');
     assert.equal((await a.post(`/wf/hello/runs/${ka}/steps/name`, { name: 'Still me' })).status, 303);
     const st = await a.run(ka);
     assert.equal(st.key, ka);
     assert.equal(st.profile, 'default', 'the run keeps the profile it was created in');
-    assert.equal(engine.store.runs.summary(ka)!.profile, 'default');
+    assert.equal((await engine.store.runs.summary(ka))!.profile, 'default');
     assert.match(await b.newRun('hello'), /^other-hello-01$/);
-    engine.store.profiles.switch('default');
+    await engine.store.profiles.switch('default');
   });
+}));
+
+// The browser's side of two tabs (one session, two runs): on one backend, the store's side is above.
+describe('two real Chromium tabs, one server', () => {
+  const app = serverFor('sqlite');
 
   test('two real Chromium tabs (one browser session) on two runs, used in turn', { timeout: 60_000 }, async () => {
+    const [engine, base] = [app.t().engine, app.base()];
     let browser: Browser | undefined;
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
@@ -206,10 +220,10 @@ describe('two tabs on two runs, one server', () => {
       await p1.reload();
       assert.match(await p1.locator('#step-greeting').innerText(), /One says hi/);
       assert.doesNotMatch(await p1.locator('#steps').innerText(), /Tab Two/);
-      assert.deepEqual(engine.get(k1).steps.greeting!.output, { greeting: 'One says hi', length: 11 });
-      assert.deepEqual(engine.get(k2).steps.greeting!.output, { greeting: 'Hello, Tab Two!', length: 15 });
-      assert.deepEqual(engine.get(k1).steps.name!.output, { name: 'Tab One' });
-      assert.deepEqual(engine.get(k2).steps.name!.output, { name: 'Tab Two' });
+      assert.deepEqual((await engine.get(k1)).steps.greeting!.output, { greeting: 'One says hi', length: 11 });
+      assert.deepEqual((await engine.get(k2)).steps.greeting!.output, { greeting: 'Hello, Tab Two!', length: 15 });
+      assert.deepEqual((await engine.get(k1)).steps.name!.output, { name: 'Tab One' });
+      assert.deepEqual((await engine.get(k2)).steps.name!.output, { name: 'Tab Two' });
     } finally {
       await browser?.close();
     }
@@ -222,18 +236,12 @@ interface Proc {
   stderr: string;
 }
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'RAILBOOK_DEBUG', 'NODE_OPTIONS']) delete env[k];
-  return env;
-}
-
-function railbook(args: string[]): { child: ChildProcessWithoutNullStreams; done: Promise<Proc> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv() });
+function railbook(d: CliData, args: string[]): { child: ChildProcessWithoutNullStreams; done: Promise<Proc> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(d.env) });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
   const done = new Promise<Proc>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -241,135 +249,138 @@ function railbook(args: string[]): { child: ChildProcessWithoutNullStreams; done
   return { child, done };
 }
 
-const BUSY = /SQLITE_BUSY|database is locked|SQLITE_LOCKED/i;
+// A writer that gave up on a lock: SQLite's busy errors, PostgreSQL's deadlock and serialisation ones.
+const BUSY = /SQLITE_BUSY|database is locked|SQLITE_LOCKED|deadlock detected|could not serialize|lock timeout/i;
 
-test('a server and several `railbook run` processes on one data folder at once: every run complete, keys dense and distinct, no lost write, no SQLITE_BUSY', { timeout: 120_000 }, async () => {
-  const d = tempDir('railbook-hammer-');
-  const dirArgs = ['--data-dir', d.dir, '--workflows-dir', WORKFLOWS];
-  const serve = railbook(['serve', '--port', '0', '--no-open', ...dirArgs]);
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('serve printed no URL in 30 s')), 30_000);
-      let out = '';
-      serve.child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-        const m = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-        if (m) { clearTimeout(timer); resolve(m[1]!); }
-      });
-      void serve.done.then((r) => { clearTimeout(timer); reject(new Error(`serve exited (${r.code}): ${r.stderr}`)); });
-    });
-    const tab = await Tab.open(url);
-
-    // The CLI's writers: slow jobs (a background step that writes progress) and hello jobs.
-    const jobs = [
-      ...[0, 1, 2].map((i) => ({ workflow: 'slow', inputs: { count: { steps: 40, delay: 15 }, check: { word: `cli-slow-${i}` } } })),
-      ...[0, 1, 2].map((i) => ({ workflow: 'hello', inputs: { name: { name: `cli-hello-${i}` } } })),
-    ];
-    const files = jobs.map((job, i) => {
-      const f = path.join(d.dir, `job-${i}.json`);
-      writeFileSync(f, JSON.stringify(job));
-      return f;
-    });
-    let cliOver = false;
-    const cli = Promise.all(files.map((f) => railbook(['run', f, ...dirArgs]).done)).finally(() => { cliOver = true; });
-
-    // Meanwhile, the web: a long step of its own, then hello runs one after another, while
-    // another loop keeps reading every run through the server (its reads reap dead steps:
-    // they must not mistake the CLI's live steps for dead ones).
-    const webSlow = await tab.newRun('slow');
-    const slowSubmit = await tab.post(`/wf/slow/runs/${webSlow}/steps/count`, { steps: '60', delay: '20' }, true);
-    assert.equal(slowSubmit.status, 200);
-    const web = (async () => {
-      const made: { key: string; name: string }[] = [];
-      while (!cliOver || made.length < 5) {
-        const name = `web-${made.length}`;
-        const key = await tab.newRun('hello');
-        assert.equal((await tab.post(`/wf/hello/runs/${key}/steps/name`, { name }, true)).status, 200);
-        assert.equal((await tab.post(`/wf/hello/runs/${key}/steps/greeting`, { greeting: `Hi ${name}` })).status, 303);
-        made.push({ key, name });
-      }
-      return made;
-    })();
-    const reader = (async () => {
-      const store = new Store(d.dir);
-      let reads = 0;
-      try {
-        while (!cliOver) {
-          for (const r of store.runs.list()) {
-            await tab.run(r.key);
-            reads++;
-          }
-          await new Promise((res) => setTimeout(res, 20));
-        }
-      } finally {
-        store.close();
-      }
-      return reads;
-    })();
-
-    const results = await cli;
-    for (const [i, r] of results.entries()) {
-      assert.equal(r.code, 0, `CLI job ${i}: ${r.stderr}`);
-      assert.doesNotMatch(r.stderr, BUSY);
-    }
-    const webRuns = await web;
-    assert.ok((await reader) > 0, 'the server was read from while the CLI wrote');
-    const slowDone = await (async () => {
-      const until = Date.now() + 60_000;
-      for (;;) {
-        const st = await tab.run(webSlow);
-        if (st.steps.count!.status !== 'running') return st;
-        assert.ok(Date.now() < until, 'the web\'s long step ends');
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    })();
-    assert.equal(slowDone.steps.count!.status, 'done');
-    assert.deepEqual(slowDone.steps.count!.output, { counted: 60 });
-
-    const cliKeys = results.map((r) => r.stdout.trim().split('\n').at(-1)!);
-    const store = new Store(d.dir);
+forEachBackend((backend) => describe(`one store, many writers (${backend})`, () => {
+  test('a server and several `railbook run` processes on one store at once: every run complete, keys dense and distinct, no lost write, no lock error', { timeout: 120_000 }, async () => {
+    const d = await cliData(backend, 'railbook-hammer-');
+    const dirArgs = ['--data-dir', d.dir, '--workflows-dir', WORKFLOWS];
+    const serve = railbook(d, ['serve', '--port', '0', '--no-open', ...dirArgs]);
     try {
-      // Keys: every number handed out once, none skipped, across both kinds of writer.
-      const all = store.runs.list();
-      const hello = all.filter((r) => r.workflow === 'hello').map((r) => r.key).sort();
-      const slow = all.filter((r) => r.workflow === 'slow').map((r) => r.key).sort();
-      const dense = (wf: string, n: number) => Array.from({ length: n }, (_v, i) => `default-${wf}-${String(i + 1).padStart(2, '0')}`).sort();
-      assert.deepEqual(hello, dense('hello', 3 + webRuns.length));
-      assert.deepEqual(slow, dense('slow', 4));
-      assert.deepEqual([...cliKeys, ...webRuns.map((w) => w.key), webSlow].sort(), [...hello, ...slow].sort());
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('serve printed no URL in 30 s')), 30_000);
+        let out = '';
+        serve.child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+          if (m) { clearTimeout(timer); resolve(m[1]!); }
+        });
+        void serve.done.then((r) => { clearTimeout(timer); reject(new Error(`serve exited (${r.code}): ${r.stderr}`)); });
+      });
+      const tab = await Tab.open(url);
 
-      // Every run complete, with its own values, and its full history.
-      for (const [i, key] of cliKeys.entries()) {
-        const st = store.runs.get(key)!;
-        const job = jobs[i]!;
-        const types = store.events.forRun(key).map((e) => e.type).reverse();
-        if (job.workflow === 'slow') {
-          assert.deepEqual(st.steps.check!.output, { word: `cli-slow-${i}`, counted: 40 }, key);
-          assert.deepEqual(types, ['created', 'submitted', 'completed', 'submitted', 'completed'], key);
-        } else {
-          assert.deepEqual(st.steps.name!.output, { name: (job.inputs as { name: { name: string } }).name.name }, key);
-          assert.deepEqual(types, ['created', 'submitted', 'submitted', 'completed'], key);
+      // The CLI's writers: slow jobs (a background step that writes progress) and hello jobs.
+      const jobs = [
+        ...[0, 1, 2].map((i) => ({ workflow: 'slow', inputs: { count: { steps: 40, delay: 15 }, check: { word: `cli-slow-${i}` } } })),
+        ...[0, 1, 2].map((i) => ({ workflow: 'hello', inputs: { name: { name: `cli-hello-${i}` } } })),
+      ];
+      const files = jobs.map((job, i) => {
+        const f = path.join(d.dir, `job-${i}.json`);
+        writeFileSync(f, JSON.stringify(job));
+        return f;
+      });
+      let cliOver = false;
+      const cli = Promise.all(files.map((f) => railbook(d, ['run', f, ...dirArgs]).done)).finally(() => { cliOver = true; });
+
+      // Meanwhile, the web: a long step of its own, then hello runs one after another, while
+      // another loop keeps reading every run through the server (its reads reap dead steps:
+      // they must not mistake the CLI's live steps for dead ones).
+      const webSlow = await tab.newRun('slow');
+      const slowSubmit = await tab.post(`/wf/slow/runs/${webSlow}/steps/count`, { steps: '60', delay: '20' }, true);
+      assert.equal(slowSubmit.status, 200);
+      const web = (async () => {
+        const made: { key: string; name: string }[] = [];
+        while (!cliOver || made.length < 5) {
+          const name = `web-${made.length}`;
+          const key = await tab.newRun('hello');
+          assert.equal((await tab.post(`/wf/hello/runs/${key}/steps/name`, { name }, true)).status, 200);
+          assert.equal((await tab.post(`/wf/hello/runs/${key}/steps/greeting`, { greeting: `Hi ${name}` })).status, 303);
+          made.push({ key, name });
         }
-        // The server sees what the CLI wrote.
-        const viaServer = await tab.run(key);
-        assert.deepEqual(viaServer.steps, st.steps);
+        return made;
+      })();
+      const reader = (async () => {
+        const store = await Store.open(d.dir, { databaseUrl: d.databaseUrl });
+        let reads = 0;
+        try {
+          while (!cliOver) {
+            for (const r of await store.runs.list()) {
+              await tab.run(r.key);
+              reads++;
+            }
+            await new Promise((res) => setTimeout(res, 20));
+          }
+        } finally {
+          await store.close();
+        }
+        return reads;
+      })();
+
+      const results = await cli;
+      for (const [i, r] of results.entries()) {
+        assert.equal(r.code, 0, `CLI job ${i}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, BUSY);
       }
-      for (const { key, name } of webRuns) {
-        const st = store.runs.get(key)!;
-        assert.deepEqual(st.steps.greeting!.output, { greeting: `Hi ${name}`, length: `Hi ${name}`.length }, key);
-        assert.deepEqual(store.events.forRun(key).map((e) => e.type).reverse(), ['created', 'submitted', 'submitted', 'completed'], key);
+      const webRuns = await web;
+      assert.ok((await reader) > 0, 'the server was read from while the CLI wrote');
+      const slowDone = await (async () => {
+        const until = Date.now() + 60_000;
+        for (;;) {
+          const st = await tab.run(webSlow);
+          if (st.steps.count!.status !== 'running') return st;
+          assert.ok(Date.now() < until, 'the web\'s long step ends');
+          await new Promise((res) => setTimeout(res, 50));
+        }
+      })();
+      assert.equal(slowDone.steps.count!.status, 'done');
+      assert.deepEqual(slowDone.steps.count!.output, { counted: 60 });
+
+      const cliKeys = results.map((r) => r.stdout.trim().split('\n').at(-1)!);
+      const store = await Store.open(d.dir, { databaseUrl: d.databaseUrl });
+      try {
+        // Keys: every number handed out once, none skipped, across both kinds of writer.
+        const all = await store.runs.list();
+        const hello = all.filter((r) => r.workflow === 'hello').map((r) => r.key).sort();
+        const slow = all.filter((r) => r.workflow === 'slow').map((r) => r.key).sort();
+        const dense = (wf: string, n: number) => Array.from({ length: n }, (_v, i) => `default-${wf}-${String(i + 1).padStart(2, '0')}`).sort();
+        assert.deepEqual(hello, dense('hello', 3 + webRuns.length));
+        assert.deepEqual(slow, dense('slow', 4));
+        assert.deepEqual([...cliKeys, ...webRuns.map((w) => w.key), webSlow].sort(), [...hello, ...slow].sort());
+
+        // Every run complete, with its own values, and its full history.
+        for (const [i, key] of cliKeys.entries()) {
+          const st = (await store.runs.get(key))!;
+          const job = jobs[i]!;
+          const types = (await store.events.forRun(key)).map((e) => e.type).reverse();
+          if (job.workflow === 'slow') {
+            assert.deepEqual(st.steps.check!.output, { word: `cli-slow-${i}`, counted: 40 }, key);
+            assert.deepEqual(types, ['created', 'submitted', 'completed', 'submitted', 'completed'], key);
+          } else {
+            assert.deepEqual(st.steps.name!.output, { name: (job.inputs as { name: { name: string } }).name.name }, key);
+            assert.deepEqual(types, ['created', 'submitted', 'submitted', 'completed'], key);
+          }
+          // The server sees what the CLI wrote.
+          const viaServer = await tab.run(key);
+          assert.deepEqual(viaServer.steps, st.steps);
+        }
+        for (const { key, name } of webRuns) {
+          const st = (await store.runs.get(key))!;
+          assert.deepEqual(st.steps.greeting!.output, { greeting: `Hi ${name}`, length: `Hi ${name}`.length }, key);
+          assert.deepEqual((await store.events.forRun(key)).map((e) => e.type).reverse(), ['created', 'submitted', 'submitted', 'completed'], key);
+        }
+        const bad = await store.sql.all("SELECT run, type, step FROM events WHERE type IN ('interrupted', 'failed', 'cancelled')");
+        assert.deepEqual(bad, [], 'no step was interrupted, failed or cancelled');
+        assert.deepEqual(await store.executions.all(), [], 'no execution left claimed');
+      } finally {
+        await store.close();
       }
-      const bad = store.db.prepare("SELECT run, type, step FROM events WHERE type IN ('interrupted', 'failed', 'cancelled')").all();
-      assert.deepEqual(bad, [], 'no step was interrupted, failed or cancelled');
-      assert.deepEqual(store.executions.all(), [], 'no execution left claimed');
     } finally {
-      store.close();
+      serve.child.kill('SIGTERM');
+      const end = await serve.done;
+      await d.cleanup();
+      assert.equal(end.code, 0, end.stderr);
+      assert.doesNotMatch(end.stderr, BUSY);
     }
-  } finally {
-    serve.child.kill('SIGTERM');
-    const end = await serve.done;
-    d.cleanup();
-    assert.equal(end.code, 0, end.stderr);
-    assert.doesNotMatch(end.stderr, BUSY);
-  }
-});
+  });
+}));

@@ -75,20 +75,20 @@ describe('railbook convert', () => {
     const registry = new Registry();
     await registry.loadDir(workflows);
     assert.deepEqual(registry.errors, []);
-    const read = new Engine(new Store(dataDir), registry);
+    const read = await Engine.start(await Store.open(dataDir), registry);
     let convertedRun: RunState;
     try {
-      convertedRun = read.get(key);
+      convertedRun = await read.get(key);
     } finally {
       await read.shutdown();
-      read.store.close();
+      await read.store.close();
     }
 
     // The notebook itself, through the same engine operations, with the same inputs.
     const nbData = path.join(tmp, 'data-notebook');
     const nbRegistry = new Registry();
     nbRegistry.add(await loadNotebookWorkflow(NOTEBOOK));
-    const engine = new Engine(new Store(nbData), nbRegistry);
+    const engine = await Engine.start(await Store.open(nbData), nbRegistry);
     let notebookRun: RunState;
     try {
       const res = await runJob(engine, job);
@@ -96,7 +96,7 @@ describe('railbook convert', () => {
       notebookRun = res.state;
     } finally {
       await engine.shutdown();
-      engine.store.close();
+      await engine.store.close();
     }
 
     const ours = seen(convertedRun);

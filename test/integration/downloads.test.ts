@@ -1,5 +1,6 @@
 // A downloaded artifact is saved under the name the person gave it ("été ☃.svg"), not under the
-// name it is stored as on disk (`<hash>-_t_.svg`), and a link cannot rename a file.
+// name it is stored as on disk (`<hash>-_t_.svg`), and a link cannot rename a file. Files on disk
+// and HTTP headers: SQLite is enough.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { downloadName } from '../../src/web/files.ts';
@@ -19,13 +20,13 @@ describe('downloads keep their names', () => {
 
   before(async () => {
     app = await startTestApp();
-    const { state } = app.engine.open('widgets');
+    const { state } = await app.engine.open('widgets');
     const ref = await app.engine.store.artifacts.writeBytes(state.key, 'été ☃.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>', 'image/svg+xml');
     stored = ref.path;
     // The link the run page shows for an uploaded file.
     for (const s of ['title', 'notes', 'colour', 'toppings', 'size', 'level', 'notify']) {
       const given: Record<string, Record<string, unknown>> = { title: { title: 'T' }, notes: { notes: 'n' }, colour: { colour: 'red' }, toppings: { toppings: ['cheese'] }, size: { size: 'l' } };
-      const cur = app.engine.get(state.key);
+      const cur = await app.engine.get(state.key);
       await (await app.engine.submit(state.key, s, given[s] ?? app.engine.formValues(cur, s))).completion;
     }
     await (await app.engine.submit(state.key, 'upload', { file: ref })).completion;
@@ -34,7 +35,7 @@ describe('downloads keep their names', () => {
     assert.ok(m, 'the run page links the upload');
     link = m[1]!.replace(/&amp;/g, '&');
   });
-  after(() => app.stop());
+  after(() => app?.stop());
 
   it('is stored under a safe name on disk', () => {
     assert.match(stored, /\/[0-9a-f]{12}-_t_\.svg$/);

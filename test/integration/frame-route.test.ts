@@ -1,6 +1,7 @@
 // A notebook's HTML output is served as a document of its own for an <iframe sandbox="allow-scripts">:
 // scripts allowed, but sandboxed (opaque origin) even when opened directly, framed only by the app,
-// and only HTML artifacts — an image or a file outside the artifacts cannot be "framed".
+// and only HTML artifacts — an image or a file outside the artifacts cannot be "framed". Files and
+// HTTP headers: SQLite is enough.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
@@ -13,11 +14,11 @@ describe('framed HTML outputs', () => {
 
   before(async () => {
     app = await startTestApp();
-    const { state } = app.engine.open('hello');
+    const { state } = await app.engine.open('hello');
     html = (await app.engine.store.artifacts.writeBytes(state.key, 'out-1.html', '<p>hi</p><script>parent.document.title="owned"</script>', 'text/html')).path;
     png = (await app.engine.store.artifacts.writeBytes(state.key, 'out-2.png', new Uint8Array([137, 80, 78, 71]), 'image/png')).path;
   });
-  after(() => app.stop());
+  after(() => app?.stop());
 
   it('serves HTML with a sandboxing CSP that allows scripts but not the app origin, and lets only the app frame it', async () => {
     const res = await fetch(app.base + urls.frame(html));

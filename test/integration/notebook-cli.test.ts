@@ -77,7 +77,7 @@ const streamText = (cell: NotebookCell): string =>
   cell.outputs.filter((o) => o.output_type === 'stream').map((o) => (Array.isArray(o.text) ? o.text.join('') : String(o.text))).join('');
 
 async function runState(opts: NotebookRunOptions, key: string): Promise<RunState> {
-  return withEngine(opts, (engine) => engine.get(key), { workflows: false, warn: false });
+  return withEngine(opts, async (engine) => engine.get(key), { workflows: false, warn: false });
 }
 
 /** What the kernel printed for the cell of step `step`. */

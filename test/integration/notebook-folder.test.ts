@@ -1,6 +1,7 @@
 // The notebooks folder, watched like the workflow folders: a notebook saved there appears as a
 // workflow on the home page (marked as a notebook) or reloads; a broken one shows its error (file,
-// cell, problem) and nothing else is affected; fixing it brings it in.
+// cell, problem) and nothing else is affected; fixing it brings it in. The registry's business, not
+// the store's: SQLite alone.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,8 +34,8 @@ describe('the notebooks folder', () => {
     watcher = watchWorkflows(app.engine.registry, [dir.dir], undefined, 20);
   });
   after(async () => {
-    watcher.close();
-    await app.stop();
+    watcher?.close();
+    await app?.stop();
     dir.cleanup();
   });
 

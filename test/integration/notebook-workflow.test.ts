@@ -2,6 +2,8 @@
 // xeus-python (xpython), and TypeScript natively. Each test drives the engine as the web app and
 // the CLI do, and checks what a person would see: outputs, streamed output while a cell runs, the
 // kernel's state surviving (or being restored after) a restart, a revert, a Stop, a killed kernel.
+// SQLite only: real kernels make these slow, and the run state they store is the ordinary kind
+// the engine and web suites check on both backends.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,18 +35,18 @@ async function setup(kernel?: string): Promise<Setup> {
   await registry.loadDir(FIXTURES, notebookLoader({ kernel }));
   assert.deepEqual(registry.errors, [], 'the fixture notebooks load');
   const s: Setup = {
-    engine: new Engine(new Store(tmp.dir), registry),
+    engine: await Engine.start(await Store.open(tmp.dir), registry),
     registry,
     dataDir: tmp.dir,
     async reopen() {
       await s.engine.shutdown();
-      s.engine.store.close();
-      s.engine = new Engine(new Store(tmp.dir), registry);
+      await s.engine.store.close();
+      s.engine = await Engine.start(await Store.open(tmp.dir), registry);
       return s.engine;
     },
     async close() {
       await s.engine.shutdown();
-      s.engine.store.close();
+      await s.engine.store.close();
       tmp.cleanup();
     },
   };
@@ -89,10 +91,10 @@ describe('a python notebook in ipykernel', () => {
   before(async () => {
     s = await setup();
   });
-  after(() => s.close());
+  after(() => s?.close());
 
   test('cells run in order in one kernel: parameters injected, outputs kept, expected errors and skipped cells honoured', async () => {
-    key = s.engine.open('lifecycle').state.key;
+    key = (await s.engine.open('lifecycle')).state.key;
     const wf = s.engine.workflow('lifecycle');
     assert.deepEqual(wf.steps.map((x) => x.id), ['parameters', 'count', 'pid', 'expected_failure', 'skipped', 'later']);
     assert.equal(wf.origin?.kind, 'notebook');
@@ -123,7 +125,7 @@ describe('a python notebook in ipykernel', () => {
 
   test('output streams while the cell runs, line by line', async () => {
     const gate = path.join(s.dataDir, 'gate-1');
-    const k = s.engine.open('lifecycle').state.key;
+    const k = (await s.engine.open('lifecycle')).state.key;
     await run(s.engine, k, 'parameters', { n: 3, gate });
     const { completion } = await s.engine.submit(k, 'count', {});
     const partial = await partialUntil(s.engine, k, 'count', (o) => text(o.outputs).includes('line 0'));
@@ -135,11 +137,11 @@ describe('a python notebook in ipykernel', () => {
   });
 
   test('after a restart the kernel state is restored by replaying the done cells; a revert restarts and replays too', async () => {
-    const before = cell(s.engine.get(key), 'pid');
+    const before = cell(await s.engine.get(key), 'pid');
     const pidBefore = Number(/\((\d+),/.exec(text(before.outputs))![1]);
     const engine = await s.reopen();
     assert.deepEqual(engine.resourceStatus(key), [], 'a new process holds no kernel for the run');
-    engine.revert(key, 'later');
+    await engine.revert(key, 'later');
     const progress: string[] = [];
     const ac = new AbortController();
     const feed = (async () => {
@@ -151,7 +153,7 @@ describe('a python notebook in ipykernel', () => {
     assert.equal(text(cell(st, 'later').outputs), '30', 'counter was restored by replaying');
     assert.ok(progress.some((m) => /^restoring kernel state \(\d\/4\)/.test(m)), `progress said it was restoring (${progress.join(' | ')})`);
 
-    engine.revert(key, 'pid');
+    await engine.revert(key, 'pid');
     st = await run(engine, key, 'pid');
     const after = cell(st, 'pid');
     const pidAfter = Number(/\((\d+),/.exec(text(after.outputs))![1]);
@@ -163,7 +165,7 @@ describe('a python notebook in ipykernel', () => {
 test('outputs follow the kernel: display updates, clear_output(wait=True), carriage returns; large text becomes an artifact', async () => {
   const s = await setup();
   try {
-    const key = s.engine.open('displays').state.key;
+    const key = (await s.engine.open('displays')).state.key;
     let st = await run(s.engine, key, 'update');
     assert.deepEqual(cell(st, 'update').outputs.map((o) => o.output_type === 'stream' ? o.text : 'data' in o ? o.data['text/plain'] : o.output_type), ["'updated'", 'between\n']);
     st = await run(s.engine, key, 'animation');
@@ -187,13 +189,13 @@ describe('stopping and killing kernels', () => {
     test(`${kernel}: Stop interrupts a running cell (or restarts a kernel that cannot be interrupted); a kernel killed mid-cell fails the step, and running it again replays`, async () => {
       const s = await setup(kernel);
       try {
-        const key = s.engine.open('waiting').state.key;
+        const key = (await s.engine.open('waiting')).state.key;
         const flag = path.join(s.dataDir, `flag-${kernel}`);
         await run(s.engine, key, 'set');
         await run(s.engine, key, 'parameters', { flag });
         let { completion } = await s.engine.submit(key, 'wait', {});
         await partialUntil(s.engine, key, 'wait', (o) => /pid \d+/.test(text(o.outputs)));
-        s.engine.cancel(key, 'wait');
+        await s.engine.cancel(key, 'wait');
         let st = await completion;
         assert.equal(st.steps.wait!.status, 'cancelled');
         assert.match(text(cell(st, 'wait').outputs), /pid \d+/, 'what the cell printed before it was stopped is kept');
@@ -233,7 +235,7 @@ describe('other runners', () => {
     try {
       const wf = s.engine.workflow('missing_kernel');
       assert.equal(wf.steps.length, 1);
-      const key = s.engine.open('missing_kernel').state.key;
+      const key = (await s.engine.open('missing_kernel')).state.key;
       const st = await run(s.engine, key, 'only');
       assert.equal(st.steps.only!.status, 'failed');
       assert.match(st.steps.only!.error ?? '', /kernel "cobol-nowhere" \(cobol\) is not installed/);
@@ -247,7 +249,7 @@ describe('other runners', () => {
     const s = await setup();
     try {
       assert.equal(s.engine.workflow('native').origin?.runner, 'typescript (Node)');
-      const key = s.engine.open('native').state.key;
+      const key = (await s.engine.open('native')).state.key;
       let st = await run(s.engine, key, 'parameters', { n: 4 });
       assert.match(cell(st, 'parameters').code[1]!, /n = 4/);
       st = await run(s.engine, key, 'double');

@@ -1,6 +1,8 @@
 // Security of the local server, over real HTTP on an ephemeral loopback port with a real data
 // folder: DNS rebinding (Host), cross-origin and CSRF, the access token of non-loopback binds,
-// path traversal on /files, security headers, and a clear message for a port in use.
+// path traversal on /files, security headers, and a clear message for a port in use. What a
+// forged request must not change (runs, events, profiles, settings) is checked on both backends;
+// the checks of the HTTP layer alone (Host, headers, /files, the token, listening) on SQLite.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,8 @@ import type { Engine } from '../../src/engine/engine.ts';
 import { deriveCsrfToken } from '../../src/web/security/csrf.ts';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../src/web/security/headers.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
-import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { forEachBackend } from '../helpers/backends.ts';
+import { tempDir, tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
 
 interface RawResponse {
   status: number;
@@ -42,7 +45,7 @@ function assertSecurityHeaders(r: RawResponse, what: string): void {
 }
 
 describe('security of the local server', () => {
-  let t: Awaited<ReturnType<typeof tempEngine>>;
+  let t: TempEngine;
   let engine: Engine;
   let server: RunningServer;
   let port: number;
@@ -55,12 +58,12 @@ describe('security of the local server', () => {
     server = await startServer({ engine, port: 0 });
     port = server.port;
     host = `127.0.0.1:${port}`;
-    csrf = deriveCsrfToken(engine.store.settings.get('csrf_secret')!);
+    csrf = deriveCsrfToken((await engine.store.settings.get('csrf_secret'))!);
   });
 
   after(async () => {
     await server?.close();
-    t?.close();
+    await t?.close();
   });
 
   it('binds 127.0.0.1 and reports the real port and URL, with no token', () => {
@@ -87,11 +90,11 @@ describe('security of the local server', () => {
     });
 
     it('refuses a foreign Host on a state-changing request before anything else', async () => {
-      const { state } = engine.open('hello');
+      const { state } = await engine.open('hello');
       const f = form({ _csrf: csrf, name: 'Mallory' });
       const r = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { ...f.headers, Host: `evil.example:${port}` }, body: f.body });
       assert.equal(r.status, 403);
-      assert.equal(engine.get(state.key).steps.name!.status, 'pending');
+      assert.equal((await engine.get(state.key)).steps.name!.status, 'pending');
     });
 
     it('accepts 127.0.0.1, localhost and [::1] on the real port', async () => {
@@ -99,97 +102,6 @@ describe('security of the local server', () => {
       for (const h of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
         const r = await request(port, { path: '/api/workflows', headers: { Host: h } });
         assert.equal(r.status, 200, h);
-      }
-    });
-  });
-
-  describe('state-changing requests (cross-origin and CSRF)', () => {
-    const post = (key: string, headers: Record<string, string>, fields: Record<string, string>) => {
-      const f = form(fields);
-      return request(port, { method: 'POST', path: `/wf/hello/runs/${key}/steps/name`, headers: { ...f.headers, Host: host, ...headers }, body: f.body });
-    };
-
-    it('refuses a cross-origin POST even with a valid CSRF token, and changes nothing', async () => {
-      const { state } = engine.open('hello');
-      for (const origin of ['http://evil.example', `http://localhost:${port}`, `https://127.0.0.1:${port}`, 'null']) {
-        const r = await post(state.key, { Origin: origin }, { _csrf: csrf, name: 'Mallory' });
-        assert.equal(r.status, 403, origin);
-        assert.match(r.body, /cross-origin/, origin);
-      }
-      assert.equal(engine.get(state.key).steps.name!.status, 'pending');
-      assert.deepEqual(engine.store.events.forRun(state.key).map((e) => e.type), ['created']);
-    });
-
-    it('refuses Sec-Fetch-Site cross-site and same-site (another port of localhost is same-site)', async () => {
-      const { state } = engine.open('hello');
-      for (const site of ['cross-site', 'same-site']) {
-        const r = await post(state.key, { 'Sec-Fetch-Site': site }, { _csrf: csrf, name: 'Mallory' });
-        assert.equal(r.status, 403, site);
-        assert.match(r.body, /Sec-Fetch-Site/);
-      }
-      assert.equal(engine.get(state.key).steps.name!.status, 'pending');
-    });
-
-    it('refuses a POST with no CSRF token or a wrong one, and changes nothing', async () => {
-      const { state } = engine.open('hello');
-      const attempts: [Record<string, string>, Record<string, string>][] = [
-        [{}, { name: 'Mallory' }],
-        [{}, { _csrf: '', name: 'Mallory' }],
-        [{}, { _csrf: csrf.replace(/.$/, (ch) => (ch === '0' ? '1' : '0')), name: 'Mallory' }],
-        [{ 'X-CSRF-Token': 'not-the-token' }, { _csrf: csrf, name: 'Mallory' }],
-        [{ Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' }, { name: 'Mallory' }],
-      ];
-      for (const [headers, fields] of attempts) {
-        const r = await post(state.key, headers, fields);
-        assert.equal(r.status, 403, JSON.stringify([headers, fields]));
-        assert.equal(r.body, 'Forbidden: missing or invalid CSRF token\n');
-        assertSecurityHeaders(r, 'CSRF refusal');
-        // The body of a refused request is never read: the connection closes, so a refused
-        // upload stops being sent instead of being read to its end and thrown away.
-        assert.equal(r.headers.connection, 'close');
-      }
-      // Multipart without the field (to a step that takes files: one that takes none refuses
-      // multipart before any check, 415), and JSON (whose body is never read for the token).
-      const boundary = 'xx' + randomBytes(6).toString('hex');
-      const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nMallory\r\n--${boundary}--\r\n`;
-      const m = await request(port, { method: 'POST', path: `/wf/widgets/runs/${state.key}/steps/upload`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
-      assert.equal(m.status, 403);
-      const m2 = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
-      assert.equal(m2.status, 415);
-      const j = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': 'application/json' }, body: JSON.stringify({ _csrf: csrf, name: 'Mallory' }) });
-      assert.equal(j.status, 403);
-      for (const action of ['finalize', 'steps/name/revert']) {
-        const r = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/${action}`, headers: { Host: host } });
-        assert.equal(r.status, 403, action);
-      }
-      const st = engine.get(state.key);
-      assert.equal(st.steps.name!.status, 'pending');
-      assert.equal(st.steps.name!.input, null);
-      assert.deepEqual(engine.store.events.forRun(state.key).map((e) => e.type), ['created']);
-    });
-
-    it('accepts the right token as a form field (same-origin headers or none) and as a header', async () => {
-      const { state: a } = engine.open('hello');
-      const r1 = await post(a.key, { Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' }, { _csrf: csrf, name: 'Ada' });
-      assert.notEqual(r1.status, 403);
-      assert.ok(r1.status < 400, `status ${r1.status}: ${r1.body.slice(0, 200)}`);
-      assert.equal(engine.get(a.key).steps.name!.status, 'done');
-      assert.deepEqual(engine.get(a.key).steps.name!.output, { name: 'Ada' });
-
-      const { state: b } = engine.open('hello');
-      const r2 = await post(b.key, { 'X-CSRF-Token': csrf, 'HX-Request': 'true' }, { name: 'Grace' });
-      assert.equal(r2.status, 200, r2.body.slice(0, 200));
-      assert.equal(engine.get(b.key).steps.name!.status, 'done');
-    });
-
-    it('keeps the CSRF token across a restart (the secret is in the data folder)', async () => {
-      const again = await startServer({ engine, port: 0 });
-      try {
-        const page = await request(again.port, { path: '/wf/hello', headers: { Host: `127.0.0.1:${again.port}` } });
-        assert.equal(page.status, 200);
-        assert.match(page.body, new RegExp(`name="csrf-token" content="${csrf}"`));
-      } finally {
-        await again.close();
       }
     });
   });
@@ -221,7 +133,7 @@ describe('security of the local server', () => {
     let outside: ReturnType<typeof tempDir>;
 
     before(async () => {
-      key = engine.open('hello').state.key;
+      key = (await engine.open('hello')).state.key;
       const a = engine.store.artifacts;
       textPath = (await a.writeBytes(key, 'note.txt', 'hello artifact')).path;
       htmlPath = (await a.writeBytes(key, 'page.html', '<script>alert(1)</script>')).path;
@@ -339,8 +251,123 @@ describe('security of the local server', () => {
   });
 });
 
+forEachBackend((backend) => describe(`state-changing requests: cross-origin and CSRF (${backend})`, () => {
+  let t: TempEngine;
+  let engine: Engine;
+  let server: RunningServer;
+  let port: number;
+  let host: string;
+  let csrf: string;
+
+  before(async () => {
+    t = await tempEngine({ backend });
+    engine = t.engine;
+    server = await startServer({ engine, port: 0 });
+    port = server.port;
+    host = `127.0.0.1:${port}`;
+    csrf = deriveCsrfToken((await engine.store.settings.get('csrf_secret'))!);
+  });
+
+  after(async () => {
+    await server?.close();
+    await t?.close();
+  });
+
+  const post = (key: string, headers: Record<string, string>, fields: Record<string, string>) => {
+    const f = form(fields);
+    return request(port, { method: 'POST', path: `/wf/hello/runs/${key}/steps/name`, headers: { ...f.headers, Host: host, ...headers }, body: f.body });
+  };
+
+  it('refuses a cross-origin POST even with a valid CSRF token, and changes nothing', async () => {
+    const { state } = await engine.open('hello');
+    for (const origin of ['http://evil.example', `http://localhost:${port}`, `https://127.0.0.1:${port}`, 'null']) {
+      const r = await post(state.key, { Origin: origin }, { _csrf: csrf, name: 'Mallory' });
+      assert.equal(r.status, 403, origin);
+      assert.match(r.body, /cross-origin/, origin);
+    }
+    assert.equal((await engine.get(state.key)).steps.name!.status, 'pending');
+    assert.deepEqual((await engine.store.events.forRun(state.key)).map((e) => e.type), ['created']);
+  });
+
+  it('refuses Sec-Fetch-Site cross-site and same-site (another port of localhost is same-site)', async () => {
+    const { state } = await engine.open('hello');
+    for (const site of ['cross-site', 'same-site']) {
+      const r = await post(state.key, { 'Sec-Fetch-Site': site }, { _csrf: csrf, name: 'Mallory' });
+      assert.equal(r.status, 403, site);
+      assert.match(r.body, /Sec-Fetch-Site/);
+    }
+    assert.equal((await engine.get(state.key)).steps.name!.status, 'pending');
+  });
+
+  it('refuses a POST with no CSRF token or a wrong one, and changes nothing', async () => {
+    const { state } = await engine.open('hello');
+    const attempts: [Record<string, string>, Record<string, string>][] = [
+      [{}, { name: 'Mallory' }],
+      [{}, { _csrf: '', name: 'Mallory' }],
+      [{}, { _csrf: csrf.replace(/.$/, (ch) => (ch === '0' ? '1' : '0')), name: 'Mallory' }],
+      [{ 'X-CSRF-Token': 'not-the-token' }, { _csrf: csrf, name: 'Mallory' }],
+      [{ Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' }, { name: 'Mallory' }],
+    ];
+    for (const [headers, fields] of attempts) {
+      const r = await post(state.key, headers, fields);
+      assert.equal(r.status, 403, JSON.stringify([headers, fields]));
+      assert.equal(r.body, 'Forbidden: missing or invalid CSRF token\n');
+      assertSecurityHeaders(r, 'CSRF refusal');
+      // The body of a refused request is never read: the connection closes, so a refused
+      // upload stops being sent instead of being read to its end and thrown away.
+      assert.equal(r.headers.connection, 'close');
+    }
+    // Multipart without the field (to a step that takes files: one that takes none refuses
+    // multipart before any check, 415), and JSON (whose body is never read for the token).
+    const boundary = 'xx' + randomBytes(6).toString('hex');
+    const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nMallory\r\n--${boundary}--\r\n`;
+    const m = await request(port, { method: 'POST', path: `/wf/widgets/runs/${state.key}/steps/upload`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+    assert.equal(m.status, 403);
+    const m2 = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+    assert.equal(m2.status, 415);
+    const j = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/steps/name`, headers: { Host: host, 'Content-Type': 'application/json' }, body: JSON.stringify({ _csrf: csrf, name: 'Mallory' }) });
+    assert.equal(j.status, 403);
+    for (const action of ['finalize', 'steps/name/revert']) {
+      const r = await request(port, { method: 'POST', path: `/wf/hello/runs/${state.key}/${action}`, headers: { Host: host } });
+      assert.equal(r.status, 403, action);
+    }
+    const st = await engine.get(state.key);
+    assert.equal(st.steps.name!.status, 'pending');
+    assert.equal(st.steps.name!.input, null);
+    assert.deepEqual((await engine.store.events.forRun(state.key)).map((e) => e.type), ['created']);
+  });
+
+  it('accepts the right token as a form field (same-origin headers or none) and as a header', async () => {
+    const { state: a } = await engine.open('hello');
+    const r1 = await post(a.key, { Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' }, { _csrf: csrf, name: 'Ada' });
+    assert.notEqual(r1.status, 403);
+    assert.ok(r1.status < 400, `status ${r1.status}: ${r1.body.slice(0, 200)}`);
+    assert.equal((await engine.get(a.key)).steps.name!.status, 'done');
+    assert.deepEqual((await engine.get(a.key)).steps.name!.output, { name: 'Ada' });
+
+    const { state: b } = await engine.open('hello');
+    const r2 = await post(b.key, { 'X-CSRF-Token': csrf, 'HX-Request': 'true' }, { name: 'Grace' });
+    assert.equal(r2.status, 200, r2.body.slice(0, 200));
+    assert.equal((await engine.get(b.key)).steps.name!.status, 'done');
+  });
+
+  it('keeps the CSRF token across a restart (the secret is in the store)', async () => {
+    // Another engine and server on the same store, as after a restart.
+    const t2 = await tempEngine({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
+    const again = await startServer({ engine: t2.engine, port: 0 });
+    try {
+      const page = await request(again.port, { path: '/wf/hello', headers: { Host: `127.0.0.1:${again.port}` } });
+      assert.equal(page.status, 200);
+      assert.match(page.body, new RegExp(`name="csrf-token" content="${csrf}"`));
+    } finally {
+      await again.close();
+      await t2.close();
+    }
+  });
+}));
+
 describe('access token on a non-loopback bind', () => {
-  let t: Awaited<ReturnType<typeof tempEngine>>;
+  let t: TempEngine;
   let server: RunningServer;
   let token: string;
   let csrf: string;
@@ -354,12 +381,12 @@ describe('access token on a non-loopback bind', () => {
       server = await startServer({ engine: t.engine, host: '127.0.0.1', port: 0, token: randomBytes(24).toString('base64url') });
     }
     token = server.token!;
-    csrf = deriveCsrfToken(t.engine.store.settings.get('csrf_secret')!);
+    csrf = deriveCsrfToken((await t.engine.store.settings.get('csrf_secret'))!);
   });
 
   after(async () => {
     await server?.close();
-    t?.close();
+    await t?.close();
   });
 
   const get = (p: string, headers: Record<string, string> = {}) => request(server.port, { path: p, headers });
@@ -412,7 +439,7 @@ describe('access token on a non-loopback bind', () => {
   });
 
   it('still requires the CSRF token and same origin for POSTs', async () => {
-    const { state } = t.engine.open('hello');
+    const { state } = await t.engine.open('hello');
     const f = form({ name: 'Ada' });
     const path_ = `/wf/hello/runs/${state.key}/steps/name`;
     const auth = { Authorization: `Bearer ${token}` };
@@ -423,49 +450,55 @@ describe('access token on a non-loopback bind', () => {
     assert.equal(cross.status, 403);
     const noAuth = await request(server.port, { method: 'POST', path: path_, headers: g.headers, body: g.body });
     assert.equal(noAuth.status, 401);
-    assert.equal(t.engine.get(state.key).steps.name!.status, 'pending');
+    assert.equal((await t.engine.get(state.key)).steps.name!.status, 'pending');
     const ok = await request(server.port, { method: 'POST', path: path_, headers: { ...g.headers, ...auth, Origin: `http://127.0.0.1:${server.port}` }, body: g.body });
     assert.ok(ok.status < 400, `status ${ok.status}`);
-    assert.equal(t.engine.get(state.key).steps.name!.status, 'done');
+    assert.equal((await t.engine.get(state.key)).steps.name!.status, 'done');
   });
 });
 
-describe('every state-changing route refuses forged requests, and nothing at all changes', () => {
-  let t: Awaited<ReturnType<typeof tempEngine>>;
+forEachBackend((backend) => describe(`every state-changing route refuses forged requests, and nothing at all changes (${backend})`, () => {
+  let t: TempEngine;
   let server: RunningServer;
   let host: string;
   let csrf: string;
 
   before(async () => {
-    t = await tempEngine();
+    t = await tempEngine({ backend });
     server = await startServer({ engine: t.engine, port: 0 });
     host = `127.0.0.1:${server.port}`;
-    csrf = deriveCsrfToken(t.engine.store.settings.get('csrf_secret')!);
+    csrf = deriveCsrfToken((await t.engine.store.settings.get('csrf_secret'))!);
   });
   after(async () => {
     await server?.close();
-    t?.close();
+    await t?.close();
   });
 
-  /** Every row a request could change: runs, events, profiles, settings (current profile), executions. */
+  /**
+   * Every row a request could change: runs, events, profiles, settings (current profile),
+   * executions — less the progress and lease the running step itself keeps writing.
+   */
   const snapshot = () => {
-    const db = t.engine.store.db;
-    return ['runs', 'events', 'profiles', 'settings', 'executions'].map((table) => db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all());
+    const sql = t.engine.store.sql;
+    return Promise.all([
+      ...['runs', 'events', 'profiles', 'settings'].map((table) => sql.all(`SELECT * FROM ${table} ORDER BY 1`)),
+      sql.all('SELECT run, step, id, pid, owner, proc, started, worker FROM executions ORDER BY run, step'),
+    ]);
   };
 
   it('open, submit, revert, stop, finalize, unfinalize and the profile forms: no token, a wrong token, another origin, another site', async () => {
     const e = t.engine;
-    t.engine.store.profiles.create('other');
+    await t.engine.store.profiles.create('other');
     // Runs on which each action would succeed if the request were let through.
-    e.open('hello', { key: 'sec-done' });
+    await e.open('hello', { key: 'sec-done' });
     await (await e.submit('sec-done', 'name', { name: 'Ada' })).completion;
     await (await e.submit('sec-done', 'greeting', { greeting: 'Hi' })).completion;
-    e.open('hello', { key: 'sec-final' });
+    await e.open('hello', { key: 'sec-final' });
     await (await e.submit('sec-final', 'name', { name: 'Ada' })).completion;
     await (await e.submit('sec-final', 'greeting', { greeting: 'Hi' })).completion;
-    e.finalize('sec-final');
-    e.open('hello', { key: 'sec-open' });
-    e.open('slow', { key: 'sec-slow' });
+    await e.finalize('sec-final');
+    await e.open('hello', { key: 'sec-open' });
+    await e.open('slow', { key: 'sec-slow' });
     const running = await e.submit('sec-slow', 'count', { steps: 10_000, delay: 20 });
 
     const actions: [string, Record<string, string>][] = [
@@ -487,7 +520,7 @@ describe('every state-changing route refuses forged requests, and nothing at all
       ['another origin, right token', { Origin: 'http://evil.example' }, (f) => ({ ...f, _csrf: csrf })],
       ['another site, right token', { 'Sec-Fetch-Site': 'cross-site' }, (f) => ({ ...f, _csrf: csrf })],
     ];
-    const before = snapshot();
+    const before = await snapshot();
     for (const [p, fields] of actions) {
       for (const [how, headers, withToken] of forgeries) {
         const f = form(withToken(fields));
@@ -495,8 +528,8 @@ describe('every state-changing route refuses forged requests, and nothing at all
         assert.equal(r.status, 403, `${p} with ${how} → ${r.status}`);
       }
     }
-    assert.deepEqual(snapshot(), before, 'nothing changed');
-    assert.equal(e.get('sec-slow').steps.count!.status, 'running', 'the step still runs');
+    assert.deepEqual(await snapshot(), before, 'nothing changed');
+    assert.equal((await e.get('sec-slow')).steps.count!.status, 'running', 'the step still runs');
 
     // The same requests with the token, same-origin, do go through (so the refusals above were not for another reason).
     const ok = form({ name: 'Ada', _csrf: csrf });
@@ -507,6 +540,6 @@ describe('every state-changing route refuses forged requests, and nothing at all
     await running.completion;
     const sw = form({ name: 'other', back: '/', _csrf: csrf });
     assert.equal((await request(server.port, { method: 'POST', path: '/profiles/switch', headers: { ...sw.headers, Host: host }, body: sw.body })).status, 303);
-    assert.equal(e.store.profiles.current(), 'other');
+    assert.equal(await e.store.profiles.current(), 'other');
   });
-});
+}));

@@ -2,6 +2,8 @@
 // run's artifacts, so a 1 GB upload leaves the server's memory flat (measured in a real server
 // process from /proc); one configurable limit, refused with 413 naming it and leaving no trace;
 // multipart refused up front on a step without files; giant text never echoed back whole.
+// SQLite only: uploads are the HTTP layer's and the data folder's; the database sees an ordinary
+// submit (the web suites that concern stored runs run on both backends).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,12 +19,12 @@ import { Store } from '../../src/store/store.ts';
 import { uploadTempDir, uploadTempName } from '../../src/store/uploaded-file.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
 import { postMultipart } from '../helpers/multipart-upload.ts';
+import { cleanEnv, railbookCli } from '../helpers/railbook-cli.ts';
 import { memoryOf, MiB } from '../helpers/rss.ts';
 import { FIXTURE_WORKFLOWS_DIR, tempDir } from '../helpers/temp-engine.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = path.join(ROOT, 'test/helpers/serve-child.ts');
-const BIN = path.join(ROOT, 'bin/railbook.js');
 const UPLOAD_FIXTURES = path.join(ROOT, 'test/fixtures/upload-workflows');
 
 /** Files under a folder (recursive), or [] if it does not exist. */
@@ -53,8 +55,7 @@ describe('a 1 GB upload to a real server process', () => {
   const data = tempDir('railbook-upload-mem-');
 
   before(async () => {
-    const env = { ...process.env };
-    delete env.RAILBOOK_MAX_UPLOAD;
+    const env = cleanEnv();
     proc = spawn(process.execPath, ['--import', 'tsx', CHILD, data.dir, UPLOAD_FIXTURES], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     base = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -138,7 +139,7 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
     writeFileSync(path.join(tmp, uploadTempName('deadbeef', 2 ** 22 + 12345)), 'left by a dead process');
     writeFileSync(path.join(tmp, uploadTempName('cafe', process.ppid)), 'a live upload');
     const registry = await loadWorkflows([BUILTIN_WORKFLOWS_DIR, FIXTURE_WORKFLOWS_DIR, UPLOAD_FIXTURES]);
-    engine = new Engine(new Store(data.dir), registry, { maxUploadBytes: LIMIT });
+    engine = await Engine.start(await Store.open(data.dir), registry, { maxUploadBytes: LIMIT });
     server = await startServer({ engine, port: 0 });
     // What the start-up sweep left; the live one is then removed, so the tests below start clean.
     leftAtStart = filesIn(tmp);
@@ -149,7 +150,8 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
 
   after(async () => {
     await server?.close();
-    engine?.store.close();
+    await engine?.shutdown();
+    await engine?.store.close();
     data.cleanup();
   });
 
@@ -162,21 +164,21 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
   const openAt = async (key: string, stepId: 'small' | 'words') => {
     const file = path.join(data.dir, 'tiny.txt');
     writeFileSync(file, 'tiny');
-    engine.open('uploads', { key });
+    await engine.open('uploads', { key });
     await (await engine.submit(key, 'big', { file })).completion;
     if (stepId === 'words') await (await engine.submit(key, 'small', { note: 'n', file })).completion;
   };
 
   /** Everything a refused upload could have touched. */
-  const snapshot = (key: string) => ({
-    state: engine.get(key),
-    events: engine.store.events.forRun(key).length,
+  const snapshot = async (key: string) => ({
+    state: await engine.get(key),
+    events: (await engine.store.events.forRun(key)).length,
     artifacts: filesIn(path.join(data.dir, 'artifacts', key)),
   });
 
   test('a file over the limit: 413 naming the limit, nothing stored, no temp file left, the run unchanged', async () => {
-    engine.open('uploads', { key: 'over-1' });
-    const before = snapshot('over-1');
+    await engine.open('uploads', { key: 'over-1' });
+    const before = await snapshot('over-1');
     const cases = [
       { how: 'with a Content-Length', chunked: false, size: 3 * LIMIT },
       { how: 'chunked (no length declared)', chunked: true, size: 3 * LIMIT },
@@ -196,18 +198,18 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
             const r = await postMultipart(`${base}/wf/uploads/runs/over-1/steps/small`, [{ name: 'note', value: 'hi' }, { name: 'file', filename: 'small.bin', size: 5000 }], { headers: { Origin: base, 'X-CSRF-Token': csrf, 'HX-Request': 'true' } });
     assert.equal(r.status, 413);
     assert.match(r.text, /at most 1\.0 kB per file/);
-    assert.deepEqual(snapshot('over-1'), before, 'nothing about the run changed');
+    assert.deepEqual(await snapshot('over-1'), before, 'nothing about the run changed');
     await noTempUploads(data.dir);
   });
 
   test('a file within the limit is stored by its SHA-256, and the form states the limit', async () => {
-    engine.open('uploads', { key: 'ok-1' });
+    await engine.open('uploads', { key: 'ok-1' });
     const page = await (await fetch(`${base}/wf/uploads/runs/ok-1`)).text();
     assert.match(page, /id="f-big-file-limit"[^>]*><small>At most 1\.0 MB per file\.<\/small>/);
     assert.match(page, /aria-describedby="[^"]*f-big-file-limit/);
     const r = await postMultipart(`${base}/wf/uploads/runs/ok-1/steps/big`, [{ name: 'file', filename: 'ok.bin', size: LIMIT }], { headers: { Origin: base, 'X-CSRF-Token': csrf, 'HX-Request': 'true' } });
     assert.equal(r.status, 200, r.text.slice(0, 300));
-    const ref = (engine.get('ok-1').steps.big!.output as { file: ArtifactRef }).file;
+    const ref = ((await engine.get('ok-1')).steps.big!.output as { file: ArtifactRef }).file;
     assert.equal(ref.size, LIMIT);
     assert.equal(ref.sha256, r.sent.file);
     assert.equal(await sha256File(path.join(data.dir, ref.path)), r.sent.file);
@@ -219,7 +221,7 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
 
   test('temp files go when the request ends: refused input (422), a client that goes away mid-upload', async () => {
     await openAt('gone-1', 'small');
-    const before = snapshot('gone-1');
+    const before = await snapshot('gone-1');
     // A fine file, but the required note is missing: refused per field, the upload not kept.
     const r = await postMultipart(`${base}/wf/uploads/runs/gone-1/steps/small`, [{ name: 'file', filename: 'ok.txt', size: 500 }], { headers: { Origin: base, 'X-CSRF-Token': csrf, 'HX-Request': 'true' } });
     assert.equal(r.status, 422, r.text.slice(0, 200));
@@ -244,12 +246,12 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
       });
     });
     await noTempUploads(data.dir);
-    assert.deepEqual(snapshot('gone-1'), before);
+    assert.deepEqual(await snapshot('gone-1'), before);
   });
 
   test('multipart to a step without file fields is refused at once, before its body is sent', async () => {
     await openAt('words-1', 'words');
-    const before = snapshot('words-1');
+    const before = await snapshot('words-1');
     // Headers promising 100 MB, and not one byte of body: the answer must come anyway.
     const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(`${base}/wf/uploads/runs/words-1/steps/words`, {
@@ -265,12 +267,12 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
     });
     assert.equal(answer.status, 415);
     assert.match(answer.text, /takes no files/);
-    assert.deepEqual(snapshot('words-1'), before);
+    assert.deepEqual(await snapshot('words-1'), before);
   });
 
   test('a 10 MB text value: a short answer that says why, never the value echoed back', async () => {
     await openAt('text-1', 'small');
-    const before = snapshot('text-1');
+    const before = await snapshot('text-1');
     const tenMB = 'x'.repeat(10 * 1024 * 1024);
     // In a multipart form (beside a file field): text is held to the 2 MB a form without files gets.
     for (const chunked of [true, false]) {
@@ -310,9 +312,9 @@ describe('the upload limit, in a server started with a 1 MB limit', () => {
       assert.ok(page.length < 200_000, `hx ${hx}: the page is small (${page.length} characters), not the 1.5 MB value echoed`);
       assert.match(page, /Enter at most 20 characters/);
       assert.match(page, /The value sent was 1\.5 MB; only its start is shown here/);
-      assert.equal(engine.get(`text-${hx}`).steps.words!.status, 'pending');
+      assert.equal((await engine.get(`text-${hx}`)).steps.words!.status, 'pending');
     }
-    assert.deepEqual(snapshot('text-1'), before);
+    assert.deepEqual(await snapshot('text-1'), before);
   });
 });
 
@@ -320,18 +322,7 @@ describe('railbook run and the upload limit', () => {
   const data = tempDir('railbook-upload-cli-');
   after(() => data.cleanup());
 
-  const railbook = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const e: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...env };
-      for (const k of ['RAILBOOK_DATA_DIR', 'RAILBOOK_WORKFLOWS_DIR', 'NODE_OPTIONS', 'RAILBOOK_MAX_UPLOAD']) if (!(k in env)) delete e[k];
-      const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: e });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      p.on('error', reject);
-      p.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const railbook = (args: string[], env: NodeJS.ProcessEnv = {}) => railbookCli(args, { env });
   const dirs = ['--data-dir', data.dir, '--workflows-dir', [BUILTIN_WORKFLOWS_DIR, UPLOAD_FIXTURES].join(path.delimiter)];
 
   test('a job file naming a file over the limit exits 2 naming the limit, and writes nothing', { timeout: 60_000 }, async () => {

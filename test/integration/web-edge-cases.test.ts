@@ -1,31 +1,29 @@
-// Edge cases of the web app over real HTTP (real server on port 0, real SQLite in a temp folder):
-// open redirects through form fields, pathological markdown, reverts that change nothing.
+// Edge cases of the web app over real HTTP (real server on port 0, real SQLite in a temp folder or
+// PostgreSQL): open redirects through form fields, pathological markdown, reverts that change nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
-import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { forEachBackend } from '../helpers/backends.ts';
+import { tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
 import { WebClient } from '../helpers/web-client.ts';
 
-describe('web app edge cases', () => {
-  const tmp = tempDir('railbook-review-web-');
+forEachBackend((backend) => describe(`web app edge cases (${backend})`, () => {
+  let t: TempEngine;
   let engine: Engine;
   let server: RunningServer;
-  let close: () => void;
   let c: WebClient;
 
   before(async () => {
-    const t = await tempEngine(tmp.dir);
+    t = await tempEngine({ backend });
     engine = t.engine;
-    close = t.close;
     server = await startServer({ engine, port: 0 });
     c = new WebClient(`http://127.0.0.1:${server.port}`);
     await c.get('/');
   });
   after(async () => {
-    await server.close();
-    close();
-    tmp.cleanup();
+    await server?.close();
+    await t?.close();
   });
 
   test('the "back" field of the profile forms cannot redirect to another site (tab/newline inside "//")', async () => {
@@ -54,10 +52,10 @@ describe('web app edge cases', () => {
   });
 
   test('reverting to a step that is not done yet changes nothing and logs no "reverted" event', async () => {
-    const { state } = engine.open('hello', { key: 'rev-noop' });
+    const { state } = await engine.open('hello', { key: 'rev-noop' });
     await c.get(`/wf/hello/runs/${state.key}`);
     const r = await c.post(`/wf/hello/runs/${state.key}/steps/name/revert`, {}, { hx: true });
-    const types = engine.store.events.forRun(state.key).map((e) => e.type);
+    const types = (await engine.store.events.forRun(state.key)).map((e) => e.type);
     assert.deepEqual(types, ['created'], `events: ${types.join(', ')} (status ${r.status})`);
   });
-});
+}));

@@ -1,6 +1,6 @@
 // The web layer's fast paths (docs/PERFORMANCE.md) must not change what a browser gets:
 // security headers on every kind of response, form bodies read the same whichever way they
-// arrive, cached docs markdown the same as freshly rendered.
+// arrive, cached docs markdown the same as freshly rendered. The HTTP layer alone: SQLite is enough.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { jsx } from 'hono/jsx';
@@ -8,18 +8,17 @@ import type { Engine } from '../../src/engine/engine.ts';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../src/web/security/index.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
 import { Markdown } from '../../src/web/views/markdown.tsx';
-import { tempEngine } from '../helpers/temp-engine.ts';
+import { tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
 
 let engine: Engine;
 let server: RunningServer;
 let base: string;
 let csrf: string;
-let close: () => void;
+let t: TempEngine;
 
 before(async () => {
-  const t = await tempEngine();
+  t = await tempEngine();
   engine = t.engine;
-  close = t.close;
   server = await startServer({ engine, port: 0 });
   base = `http://127.0.0.1:${server.port}`;
   const home = await (await fetch(`${base}/`)).text();
@@ -27,8 +26,8 @@ before(async () => {
 });
 
 after(async () => {
-  await server.close();
-  close();
+  await server?.close();
+  await t?.close();
 });
 
 function assertSecurityHeaders(h: Headers, what: string, csp = CONTENT_SECURITY_POLICY): void {
@@ -41,8 +40,8 @@ const form = (fields: [string, string][]) => new URLSearchParams(fields).toStrin
 
 describe('web fast paths', () => {
   test('every kind of response carries the security headers', async () => {
-    engine.open('hello', { key: 'hdr-1' });
-    engine.open('widgets', { key: 'hdr-w' });
+    await engine.open('hello', { key: 'hdr-1' });
+    await engine.open('widgets', { key: 'hdr-w' });
     const hx = { Origin: base, 'HX-Request': 'true', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' };
     const cases: [string, () => Promise<Response>, number][] = [
       ['page', () => fetch(`${base}/wf/hello/runs/hdr-1`), 200],
@@ -88,7 +87,7 @@ describe('web fast paths', () => {
 
   test('a step form reads the same values from the header-token and the field-token roads', async () => {
     for (const [key, hxRoad] of [['form-hx', true], ['form-plain', false]] as const) {
-      engine.open('widgets', { key });
+      await engine.open('widgets', { key });
       for (const [step, input] of Object.entries({ title: { title: 'T' }, notes: { notes: 'n' }, colour: { colour: 'red' } })) {
         await (await engine.submit(key, step, input)).completion;
       }
@@ -100,11 +99,11 @@ describe('web fast paths', () => {
       const r = await fetch(`${base}/wf/widgets/runs/${key}/steps/toppings`, { method: 'POST', headers, body: form(fields), redirect: 'manual' });
       assert.equal(r.status, hxRoad ? 200 : 303, key);
       await r.arrayBuffer();
-      assert.deepEqual(engine.get(key).steps.toppings!.input, { toppings: ['cheese', 'basil'] }, key);
+      assert.deepEqual((await engine.get(key)).steps.toppings!.input, { toppings: ['cheese', 'basil'] }, key);
     }
 
     // Percent-encoded UTF-8 and "+" for spaces, as browsers send them.
-    engine.open('hello', { key: 'form-utf8' });
+    await engine.open('hello', { key: 'form-utf8' });
     const r = await fetch(`${base}/wf/hello/runs/form-utf8/steps/name`, {
       method: 'POST',
       headers: { Origin: base, 'HX-Request': 'true', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
@@ -112,7 +111,7 @@ describe('web fast paths', () => {
     });
     assert.equal(r.status, 200);
     await r.arrayBuffer();
-    assert.deepEqual(engine.get('form-utf8').steps.name!.input, { name: 'Adá Löwe & co' });
+    assert.deepEqual((await engine.get('form-utf8')).steps.name!.input, { name: 'Adá Löwe & co' });
   });
 
   test('docs markdown is rendered once and then reused, with the same HTML', async () => {

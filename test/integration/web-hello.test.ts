@@ -1,9 +1,12 @@
-// The web app over real HTTP: a real server on an ephemeral loopback port, a real SQLite file in a
-// temp folder, requests made the way a browser makes them (Host, Origin, the page's CSRF token).
+// The web app over real HTTP: a real server on an ephemeral loopback port, a real database (a
+// SQLite file in a temp folder, or PostgreSQL), requests made the way a browser makes them (Host,
+// Origin, the page's CSRF token).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startServer, type RunningServer } from '../../src/web/server.ts';
+import { forEachBackend } from '../helpers/backends.ts';
+import { cliData, type CliData } from '../helpers/railbook-cli.ts';
 import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
 import { WebClient } from '../helpers/web-client.ts';
 
@@ -14,8 +17,9 @@ interface App {
   stop(): Promise<void>;
 }
 
-async function boot(dataDir: string): Promise<App> {
-  const t = await tempEngine(dataDir);
+/** A server on a store (a data folder, and a database on PostgreSQL); stopping it leaves the store for the next one. */
+async function boot(data: CliData): Promise<App> {
+  const t = await tempEngine({ dataDir: data.dir, databaseUrl: data.databaseUrl });
   const server = await startServer({ engine: t.engine, port: 0 });
   return {
     engine: t.engine,
@@ -23,7 +27,7 @@ async function boot(dataDir: string): Promise<App> {
     base: `http://127.0.0.1:${server.port}`,
     stop: async () => {
       await server.close();
-      t.close();
+      await t.close();
     },
   };
 }
@@ -76,18 +80,19 @@ async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what
   }
 }
 
-describe('web app: hello over HTTP', () => {
-  const tmp = tempDir('railbook-web-');
+forEachBackend((backend) => describe(`web app: hello over HTTP (${backend})`, () => {
+  let data: CliData;
   let app: App;
   let c: WebClient;
 
   before(async () => {
-    app = await boot(tmp.dir);
+    data = await cliData(backend, 'railbook-web-');
+    app = await boot(data);
     c = new WebClient(app.base);
   });
   after(async () => {
-    await app.stop();
-    tmp.cleanup();
+    await app?.stop();
+    await data?.cleanup();
   });
 
   test('home lists workflows; assets are served locally with long cache', async () => {
@@ -159,7 +164,7 @@ describe('web app: hello over HTTP', () => {
     assert.match(open2.text, />Finalize<\/button>/);
     assert.match(open2.text, /Revert/);
 
-    const events = app.engine.store.events.forRun('default-hello-01').map((e) => e.type);
+    const events = (await app.engine.store.events.forRun('default-hello-01')).map((e) => e.type);
     assert.deepEqual(events.slice(0, 3), ['unfinalized', 'finalized', 'completed']);
     const history = await c.get('/wf/hello/runs/default-hello-01/history', { 'HX-Request': 'true' });
     assert.match(history.text, /^<section id="history"/);
@@ -181,7 +186,7 @@ describe('web app: hello over HTTP', () => {
     assert.match(plain.text, /<!doctype html>/i, 'without JavaScript the whole page comes back');
     assert.match(plain.text, /id="f-name-name-error"/);
 
-    const state = app.engine.get('val-test');
+    const state = await app.engine.get('val-test');
     assert.equal(state.steps.name!.status, 'pending', 'nothing was recorded');
   });
 
@@ -270,7 +275,7 @@ describe('web app: hello over HTTP', () => {
     // The client has gone; the server lets go of its listeners…
     await waitFor(() => app.engine.bus.listenerCount('progress') === baseline, 'SSE listeners to be removed');
     // …and the step goes on to the end.
-    assert.equal(app.engine.get('sse-2').steps.count!.status, 'running');
+    assert.equal((await app.engine.get('sse-2')).steps.count!.status, 'running');
     const st = await waitFor(async () => {
       const r = await c.json('/api/runs/sse-2');
       return r.body.steps.count.status === 'done' ? r.body : undefined;
@@ -296,7 +301,7 @@ describe('web app: hello over HTTP', () => {
     assert.match(failed.text, /^<article id="step-check"[^>]*data-status="failed"/);
     assert.match(failed.text, /This step failed:<\/strong> asked to fail/);
     assert.match(failed.text, /value="fail"/);
-    assert.equal(app.engine.get('stop-1').steps.count!.status, 'done', 'nothing else is lost');
+    assert.equal((await app.engine.get('stop-1')).steps.count!.status, 'done', 'nothing else is lost');
   });
 
   test('resume after a server restart on the same data folder', async () => {
@@ -304,7 +309,7 @@ describe('web app: hello over HTTP', () => {
     await c.post('/wf/hello/runs/restart-1/steps/name', { name: 'Bob' });
     await app.stop();
 
-    app = await boot(tmp.dir);
+    app = await boot(data);
     c = new WebClient(app.base);
     const page = await c.get('/wf/hello/runs/restart-1');
     assert.equal(page.status, 200);
@@ -316,8 +321,50 @@ describe('web app: hello over HTTP', () => {
     assert.equal(r.status, 200);
     assert.match(r.text, /id="run-finish"/);
   });
-});
 
+  test('a file upload without JavaScript: multipart form, CSRF field, stored as an artifact, served back', async () => {
+    const key = 'upload-1';
+    await app.engine.open('widgets', { key });
+    for (const [step, input] of Object.entries({
+      title: { title: 'T' }, notes: { notes: 'n' }, colour: { colour: 'red' }, toppings: { toppings: ['cheese'] },
+      size: { size: 's' }, level: { level: 1 }, notify: { notify: false },
+    })) await (await app.engine.submit(key, step, input)).completion;
+
+    const page = await c.get(`/wf/widgets/runs/${key}`);
+    assert.match(page.text, /<form method="post" action="\/wf\/widgets\/runs\/upload-1\/steps\/upload"[^>]*enctype="multipart\/form-data"[^>]*hx-encoding="multipart\/form-data"/);
+
+    // Nothing chosen (and nothing chosen before): the field says so, at 422, and nothing is recorded.
+    const empty = new FormData();
+    empty.set('_csrf', c.csrf);
+    const bad = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: empty, headers: { Origin: app.base, 'HX-Request': 'true' } });
+    assert.equal(bad.status, 422);
+    assert.match(await bad.text(), /id="f-upload-file-error"[^>]*>Choose a file/);
+    assert.equal((await app.engine.get(key)).steps.upload!.status, 'pending');
+
+    const form = new FormData();
+    form.set('_csrf', c.csrf);
+    form.set('file', new File([Buffer.from('hello, artifact\n')], 'note.txt', { type: 'text/plain' }));
+    const r = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: form, headers: { Origin: app.base }, redirect: 'manual' });
+    assert.equal(r.status, 303);
+    const ref = ((await app.engine.get(key)).steps.upload!.output as { file: { path: string; name: string } }).file;
+    assert.equal(ref.name, 'note.txt');
+    const run = await c.get(`/wf/widgets/runs/${key}`);
+    assert.match(run.text, new RegExp(`href="/files/${ref.path}\\?name=note\\.txt"`));
+    const file = await fetch(`${app.base}/files/${ref.path}`);
+    assert.equal(file.status, 200);
+    assert.equal(await file.text(), 'hello, artifact\n');
+
+    // After a revert, sending the form without choosing again keeps the file chosen before.
+    await c.post(`/wf/widgets/runs/${key}/steps/upload/revert`, {});
+    const again = new FormData();
+    again.set('_csrf', c.csrf);
+    const kept = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: again, headers: { Origin: app.base, 'HX-Request': 'true' } });
+    assert.equal(kept.status, 200);
+    assert.deepEqual(((await app.engine.get(key)).steps.upload!.output as { file: unknown }).file, ref);
+  });
+}));
+
+// The registry's load errors on the home page: nothing stored is involved, so SQLite alone.
 describe('web app: more over HTTP', () => {
   test('workflow files that failed to load are shown on the home page', async () => {
     const tmp = tempDir('railbook-web-errors-');
@@ -326,7 +373,7 @@ describe('web app: more over HTTP', () => {
     const { Store } = await import('../../src/store/store.ts');
     const reg = new Registry((await loadWorkflows()).list());
     reg.errors.push({ file: '/somewhere/workflows/broken.ts', message: 'SyntaxError: Unexpected token <b>' });
-    const engine = new Engine(new Store(tmp.dir), reg);
+    const engine = await Engine.start(await Store.open(tmp.dir), reg);
     const server = await startServer({ engine, port: 0 });
     try {
       const r = await fetch(`http://127.0.0.1:${server.port}/`);
@@ -338,56 +385,8 @@ describe('web app: more over HTTP', () => {
       assert.match(html, /href="\/wf\/hello"/, 'the other workflows still work');
     } finally {
       await server.close();
-      engine.store.close();
-      tmp.cleanup();
-    }
-  });
-
-  test('a file upload without JavaScript: multipart form, CSRF field, stored as an artifact, served back', async () => {
-    const tmp = tempDir('railbook-web-upload-');
-    const app = await boot(tmp.dir);
-    const c = new WebClient(app.base);
-    try {
-      const key = 'upload-1';
-      app.engine.open('widgets', { key });
-      for (const [step, input] of Object.entries({
-        title: { title: 'T' }, notes: { notes: 'n' }, colour: { colour: 'red' }, toppings: { toppings: ['cheese'] },
-        size: { size: 's' }, level: { level: 1 }, notify: { notify: false },
-      })) await (await app.engine.submit(key, step, input)).completion;
-
-      const page = await c.get(`/wf/widgets/runs/${key}`);
-      assert.match(page.text, /<form method="post" action="\/wf\/widgets\/runs\/upload-1\/steps\/upload"[^>]*enctype="multipart\/form-data"[^>]*hx-encoding="multipart\/form-data"/);
-
-      // Nothing chosen (and nothing chosen before): the field says so, at 422, and nothing is recorded.
-      const empty = new FormData();
-      empty.set('_csrf', c.csrf);
-      const bad = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: empty, headers: { Origin: app.base, 'HX-Request': 'true' } });
-      assert.equal(bad.status, 422);
-      assert.match(await bad.text(), /id="f-upload-file-error"[^>]*>Choose a file/);
-      assert.equal(app.engine.get(key).steps.upload!.status, 'pending');
-
-      const form = new FormData();
-      form.set('_csrf', c.csrf);
-      form.set('file', new File([Buffer.from('hello, artifact\n')], 'note.txt', { type: 'text/plain' }));
-      const r = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: form, headers: { Origin: app.base }, redirect: 'manual' });
-      assert.equal(r.status, 303);
-      const ref = (app.engine.get(key).steps.upload!.output as { file: { path: string; name: string } }).file;
-      assert.equal(ref.name, 'note.txt');
-      const run = await c.get(`/wf/widgets/runs/${key}`);
-      assert.match(run.text, new RegExp(`href="/files/${ref.path}\\?name=note\\.txt"`));
-      const file = await fetch(`${app.base}/files/${ref.path}`);
-      assert.equal(file.status, 200);
-      assert.equal(await file.text(), 'hello, artifact\n');
-
-      // After a revert, sending the form without choosing again keeps the file chosen before.
-      await c.post(`/wf/widgets/runs/${key}/steps/upload/revert`, {});
-      const again = new FormData();
-      again.set('_csrf', c.csrf);
-      const kept = await fetch(`${app.base}/wf/widgets/runs/${key}/steps/upload`, { method: 'POST', body: again, headers: { Origin: app.base, 'HX-Request': 'true' } });
-      assert.equal(kept.status, 200);
-      assert.deepEqual((app.engine.get(key).steps.upload!.output as { file: unknown }).file, ref);
-    } finally {
-      await app.stop();
+      await engine.shutdown();
+      await engine.store.close();
       tmp.cleanup();
     }
   });

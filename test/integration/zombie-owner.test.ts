@@ -1,6 +1,7 @@
 // A `railbook run` killed with SIGKILL whose parent never reaps it stays a zombie: the pid still
 // answers signal 0, yet the process is gone. Containers without an init process produce exactly
 // this. Its running step must be recorded as interrupted, not "running" forever.
+// SQLite only: a dead owner is told by its pid there; PostgreSQL uses leases instead (crash-recovery).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { processState } from '../../src/store/process-identity.ts';
+import { cleanEnv } from '../helpers/railbook-cli.ts';
 import { FIXTURE_WORKFLOWS_DIR, tempDir, tempEngine } from '../helpers/temp-engine.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,9 +25,9 @@ print(pid, flush=True)
 time.sleep(300)
 `;
 
-async function until<T>(what: string, probe: () => T | undefined, tries = 600): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, tries = 600): Promise<T> {
   for (let i = 0; i < tries; i++) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -37,8 +39,7 @@ test('a killed CLI left as a zombie does not keep its step running', { timeout: 
   const job = path.join(d.dir, 'slow.json');
   writeFileSync(job, JSON.stringify({ workflow: 'slow', key: 'zombie-run', inputs: { count: { steps: 10000, delay: 50 }, check: { word: 'x' } } }));
   const workflows = [path.join(ROOT, 'workflows'), FIXTURE_WORKFLOWS_DIR].join(path.delimiter);
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  delete env.NODE_OPTIONS;
+  const env = cleanEnv();
   const parent = spawn('python3', ['-c', NEGLECTFUL_PARENT, process.execPath, BIN, 'run', job, '--data-dir', d.dir, '--workflows-dir', workflows], {
     cwd: ROOT,
     env,
@@ -48,9 +49,9 @@ test('a killed CLI left as a zombie does not keep its step running', { timeout: 
   try {
     const cliPid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()))));
     assert.ok(cliPid > 0);
-    await until('the CLI to run the long step', () => {
+    await until('the CLI to run the long step', async () => {
       try {
-        return t.engine.get('zombie-run').steps.count!.status === 'running' ? true : undefined;
+        return (await t.engine.get('zombie-run')).steps.count!.status === 'running' ? true : undefined;
       } catch {
         return undefined; // the run does not exist yet
       }
@@ -61,7 +62,7 @@ test('a killed CLI left as a zombie does not keep its step running', { timeout: 
     // The premise of the defect: the pid still answers signal 0.
     assert.doesNotThrow(() => process.kill(cliPid, 0));
 
-    const s = t.engine.get('zombie-run').steps.count!;
+    const s = (await t.engine.get('zombie-run')).steps.count!;
     assert.equal(s.status, 'interrupted', 'a zombie owner is dead');
     assert.match(s.error ?? '', /stopped before it finished/);
     // And the step can run again.
@@ -69,7 +70,7 @@ test('a killed CLI left as a zombie does not keep its step running', { timeout: 
     assert.equal((await completion).steps.count!.status, 'done');
   } finally {
     parent.kill('SIGKILL');
-    t.close();
+    await t.close();
     d.cleanup();
   }
 });

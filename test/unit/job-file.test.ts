@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,8 +7,8 @@ import { checkJob, exportJob, JobFileError, parseJobText, readJobFile, type JobF
 import { runJob } from '../../src/engine/job-runner.ts';
 import { Registry } from '../../src/engine/registry.ts';
 import { workflow } from '../../src/engine/workflow.ts';
-import { Store } from '../../src/store/store.ts';
 import { fileUpload, text } from '../../src/widgets/index.ts';
+import { forEachBackend, type Backend } from '../helpers/backends.ts';
 import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
 
 /** Asserts `fn` throws a JobFileError about `field`, whose message names it first. */
@@ -73,76 +73,80 @@ test('readJobFile: baseDir is the job file\'s folder; a missing file is a JobFil
   }
 });
 
-test('checkJob: unknown workflow or step, invalid values, bad key, unknown profile — nothing written', async () => {
-  const { engine, close } = await tempEngine();
-  try {
-    const job = (inputs: JobFile['inputs'], extra: Partial<JobFile> = {}): JobFile => ({ workflow: 'hello', inputs, ...extra });
-    await checkJob(engine, job({ name: { name: 'Ada' } }));
-    // A step left out with no suggestion and no valid default would stop the run half-way: refused up front.
-    await rejectsField(checkJob(engine, job({})), 'inputs.name.name', /gives no input for step "name"/);
-    // A step with a suggestion may be left out (it is computed from earlier outputs when it runs).
-    await checkJob(engine, job({ name: { name: 'Ada' } }));
-    await rejectsField(checkJob(engine, job({}, { workflow: 'nope' })), 'workflow', /no workflow "nope".*hello/);
-    await rejectsField(checkJob(engine, job({ nmae: { name: 'Ada' } })), 'inputs.nmae', /no step "nmae".*name, greeting/);
-    await rejectsField(checkJob(engine, job({ name: { name: 'x'.repeat(81) } })), 'inputs.name.name', /at most 80/);
-    await rejectsField(checkJob(engine, job({ name: { name: 42 } })), 'inputs.name.name');
-    await rejectsField(checkJob(engine, job({ name: { name: 'Ada', age: 3 } })), 'inputs.name', /unknown field: age/);
-    await rejectsField(checkJob(engine, job({ name: { name: 'Ada' } }, { key: 'bad key' })), 'key', /may use only/);
-    await rejectsField(checkJob(engine, job({ name: { name: 'Ada' } }), { key: '-x' }), '--key', /may use only/);
-    await rejectsField(checkJob(engine, job({ name: { name: 'Ada' } }, { profile: 'ghost' })), 'profile', /no profile "ghost"/);
-    // The slow fixture's range field: out of range names the step and field.
-    await rejectsField(checkJob(engine, { workflow: 'slow', inputs: { count: { steps: 0 } } }), 'inputs.count.steps', /at least 1/);
-    assert.equal(engine.store.runs.list().length, 0, 'checkJob writes nothing');
-  } finally {
-    close();
-  }
-});
-
 const uploadWorkflow = workflow({ id: 'files', title: 'Files (test)' })
   .step({ id: 'upload', title: 'Upload', fields: { file: fileUpload({ label: 'A file', accept: '.txt' }), note: text({ label: 'Note', required: false }) } });
 
-async function uploadEngine(): Promise<{ engine: Engine; dir: string; close: () => void }> {
+/** An engine over the upload workflow; `dir` is a folder for job files beside its data folder. */
+async function uploadEngine(backend: Backend): Promise<{ engine: Engine; dir: string; close: () => Promise<void> }> {
   const tmp = tempDir();
-  const engine = new Engine(new Store(path.join(tmp.dir, 'data')), new Registry([uploadWorkflow]));
-  return { engine, dir: tmp.dir, close: () => { engine.shutdown(); engine.store.close(); tmp.cleanup(); } };
+  const t = await tempEngine({ dataDir: path.join(tmp.dir, 'data'), backend });
+  const engine = await Engine.start(t.engine.store, new Registry([uploadWorkflow]));
+  return { engine, dir: tmp.dir, close: async () => { await engine.shutdown(); await t.close(); tmp.cleanup(); } };
 }
 
-test('checkJob: a missing upload file names the field; relative paths resolve against baseDir', async () => {
-  const { engine, dir, close } = await uploadEngine();
-  try {
-    mkdirSync(path.join(dir, 'jobs'));
-    writeFileSync(path.join(dir, 'jobs', 'notes.txt'), 'hello file');
-    const job: JobFile = { workflow: 'files', inputs: { upload: { file: 'notes.txt' } } };
-    await rejectsField(checkJob(engine, job, { baseDir: dir }), 'inputs.upload.file', /file not found/);
-    await checkJob(engine, job, { baseDir: path.join(dir, 'jobs') });
-    mkdirSync(path.join(dir, 'folder.txt'));
-    await rejectsField(checkJob(engine, { workflow: 'files', inputs: { upload: { file: 'folder.txt' } } }, { baseDir: dir }), 'inputs.upload.file', /not a regular file/);
-    await rejectsField(checkJob(engine, { workflow: 'files', inputs: { upload: { file: 'jobs/notes.csv' } } }, { baseDir: dir }), 'inputs.upload.file', /type: \.txt/);
-    await rejectsField(checkJob(engine, { workflow: 'files', inputs: { upload: {} } }, { baseDir: dir }), 'inputs.upload.file', /Choose a file/);
-    assert.equal(engine.store.runs.list().length, 0);
-    // Run it for real: the file becomes an artifact; export gives back a local path that replays.
-    const r = await runJob(engine, job, { baseDir: path.join(dir, 'jobs') });
-    assert.equal(r.failed, undefined);
-    const out = r.state.steps.upload!.output as { file: { path: string; sha256: string } };
-    assert.match(out.file.path, /^artifacts\/default-files-01\//);
-    const exported = exportJob(engine, r.state.key);
-    const p = (exported.inputs.upload!.file as { path: string }).path;
-    assert.ok(path.isAbsolute(p));
-    const again = await runJob(engine, exported, { key: 'replayed' });
-    const out2 = again.state.steps.upload!.output as { file: { path: string; sha256: string } };
-    assert.equal(out2.file.sha256, out.file.sha256);
-    assert.match(out2.file.path, /^artifacts\/replayed\//);
-  } finally {
-    close();
-  }
-});
+forEachBackend((backend) => describe(`job files on an engine (${backend})`, () => {
+  it('checkJob: unknown workflow or step, invalid values, bad key, unknown profile — nothing written', async () => {
+    const { engine, close } = await tempEngine({ backend });
+    try {
+      const job = (inputs: JobFile['inputs'], extra: Partial<JobFile> = {}): JobFile => ({ workflow: 'hello', inputs, ...extra });
+      await checkJob(engine, job({ name: { name: 'Ada' } }));
+      // A step left out with no suggestion and no valid default would stop the run half-way: refused up front.
+      await rejectsField(checkJob(engine, job({})), 'inputs.name.name', /gives no input for step "name"/);
+      // A step with a suggestion may be left out (it is computed from earlier outputs when it runs).
+      await checkJob(engine, job({ name: { name: 'Ada' } }));
+      await rejectsField(checkJob(engine, job({}, { workflow: 'nope' })), 'workflow', /no workflow "nope".*hello/);
+      await rejectsField(checkJob(engine, job({ nmae: { name: 'Ada' } })), 'inputs.nmae', /no step "nmae".*name, greeting/);
+      await rejectsField(checkJob(engine, job({ name: { name: 'x'.repeat(81) } })), 'inputs.name.name', /at most 80/);
+      await rejectsField(checkJob(engine, job({ name: { name: 42 } })), 'inputs.name.name');
+      await rejectsField(checkJob(engine, job({ name: { name: 'Ada', age: 3 } })), 'inputs.name', /unknown field: age/);
+      await rejectsField(checkJob(engine, job({ name: { name: 'Ada' } }, { key: 'bad key' })), 'key', /may use only/);
+      await rejectsField(checkJob(engine, job({ name: { name: 'Ada' } }), { key: '-x' }), '--key', /may use only/);
+      await rejectsField(checkJob(engine, job({ name: { name: 'Ada' } }, { profile: 'ghost' })), 'profile', /no profile "ghost"/);
+      // The slow fixture's range field: out of range names the step and field.
+      await rejectsField(checkJob(engine, { workflow: 'slow', inputs: { count: { steps: 0 } } }), 'inputs.count.steps', /at least 1/);
+      assert.equal((await engine.store.runs.list()).length, 0, 'checkJob writes nothing');
+    } finally {
+      await close();
+    }
+  });
 
-test('runJob: a bad job creates no run', async () => {
-  const { engine, close } = await tempEngine();
-  try {
-    await assert.rejects(runJob(engine, { workflow: 'hello', inputs: { name: { name: 'Ada' }, greeting: { greeting: 7 } } }), JobFileError);
-    assert.equal(engine.store.runs.list().length, 0);
-  } finally {
-    close();
-  }
-});
+  it('checkJob: a missing upload file names the field; relative paths resolve against baseDir', async () => {
+    const { engine, dir, close } = await uploadEngine(backend);
+    try {
+      mkdirSync(path.join(dir, 'jobs'));
+      writeFileSync(path.join(dir, 'jobs', 'notes.txt'), 'hello file');
+      const job: JobFile = { workflow: 'files', inputs: { upload: { file: 'notes.txt' } } };
+      await rejectsField(checkJob(engine, job, { baseDir: dir }), 'inputs.upload.file', /file not found/);
+      await checkJob(engine, job, { baseDir: path.join(dir, 'jobs') });
+      mkdirSync(path.join(dir, 'folder.txt'));
+      await rejectsField(checkJob(engine, { workflow: 'files', inputs: { upload: { file: 'folder.txt' } } }, { baseDir: dir }), 'inputs.upload.file', /not a regular file/);
+      await rejectsField(checkJob(engine, { workflow: 'files', inputs: { upload: { file: 'jobs/notes.csv' } } }, { baseDir: dir }), 'inputs.upload.file', /type: \.txt/);
+      await rejectsField(checkJob(engine, { workflow: 'files', inputs: { upload: {} } }, { baseDir: dir }), 'inputs.upload.file', /Choose a file/);
+      assert.equal((await engine.store.runs.list()).length, 0);
+      // Run it for real: the file becomes an artifact; export gives back a local path that replays.
+      const r = await runJob(engine, job, { baseDir: path.join(dir, 'jobs') });
+      assert.equal(r.failed, undefined);
+      const out = r.state.steps.upload!.output as { file: { path: string; sha256: string } };
+      assert.match(out.file.path, /^artifacts\/default-files-01\//);
+      const exported = await exportJob(engine, r.state.key);
+      const p = (exported.inputs.upload!.file as { path: string }).path;
+      assert.ok(path.isAbsolute(p));
+      const again = await runJob(engine, exported, { key: 'replayed' });
+      const out2 = again.state.steps.upload!.output as { file: { path: string; sha256: string } };
+      assert.equal(out2.file.sha256, out.file.sha256);
+      assert.match(out2.file.path, /^artifacts\/replayed\//);
+    } finally {
+      await close();
+    }
+  });
+
+  it('runJob: a bad job creates no run', async () => {
+    const { engine, close } = await tempEngine({ backend });
+    try {
+      await assert.rejects(runJob(engine, { workflow: 'hello', inputs: { name: { name: 'Ada' }, greeting: { greeting: 7 } } }), JobFileError);
+      assert.equal((await engine.store.runs.list()).length, 0);
+    } finally {
+      await close();
+    }
+  });
+}));

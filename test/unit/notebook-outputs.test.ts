@@ -182,7 +182,7 @@ function text(c: OutputCollector): string {
 describe('storing outputs as artifacts and back', () => {
   test('HTML, SVG, images and large values go to files in the run\'s artifacts; inlineOutputs restores them', async () => {
     const t = tempDir();
-    const store = new Store(t.dir);
+    const store = await Store.open(t.dir);
     try {
       const writer = { write: (name: string, data: Uint8Array | string, mime?: string) => store.artifacts.writeBytes('acme-nb-01', name, data, mime) };
       const bigText = 'y'.repeat(INLINE_LIMIT_BYTES + 1);
@@ -227,7 +227,7 @@ describe('storing outputs as artifacts and back', () => {
       const back = await inlineOutputs(stored, (r) => readFile(store.artifacts.resolve(r.path)));
       assert.deepEqual(back, outputs);
     } finally {
-      store.close();
+      await store.close();
       t.cleanup();
     }
   });

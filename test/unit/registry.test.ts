@@ -39,15 +39,15 @@ test('a saved workflow file is reloaded: reverting and running forward uses the 
   writeFileSync(file, source(1));
   const registry = await loadWorkflows([wfDir.dir]);
   assert.deepEqual(registry.errors, []);
-  const engine = new Engine(new Store(data.dir), registry);
+  const engine = await Engine.start(await Store.open(data.dir), registry);
   try {
-    const key = engine.open('reloady').state.key;
+    const key = (await engine.open('reloady')).state.key;
     assert.deepEqual((await (await engine.submit(key, 'a', { x: 'go' })).completion).steps.a!.output, { version: 1 });
 
     writeFileSync(file, source(2, true));
     await registry.loadFile(file);
-    assert.equal(engine.get(key).steps.b!.status, 'pending', 'a step added to the file shows up as pending in the existing run');
-    engine.revert(key, 'a');
+    assert.equal((await engine.get(key)).steps.b!.status, 'pending', 'a step added to the file shows up as pending in the existing run');
+    await engine.revert(key, 'a');
     assert.deepEqual((await (await engine.submit(key, 'a', { x: 'go' })).completion).steps.a!.output, { version: 2 });
 
     // A broken save is reported and the last good version stays in service.
@@ -63,7 +63,7 @@ test('a saved workflow file is reloaded: reverting and running forward uses the 
     try {
       writeFileSync(file, source(3, true));
       await until(() => reloaded.includes(file) && registry.errors.length === 0, 'the watcher to reload the file');
-      engine.revert(key, 'a');
+      await engine.revert(key, 'a');
       assert.deepEqual((await (await engine.submit(key, 'a', { x: 'go' })).completion).steps.a!.output, { version: 3 });
     } finally {
       watcher.close();
@@ -73,10 +73,10 @@ test('a saved workflow file is reloaded: reverting and running forward uses the 
     rmSync(file);
     await registry.loadFile(file);
     assert.equal(registry.get('reloady'), undefined);
-    assert.deepEqual(engine.store.runs.get(key)!.steps.a!.output, { version: 3 });
+    assert.deepEqual((await engine.store.runs.get(key))!.steps.a!.output, { version: 3 });
   } finally {
-    engine.shutdown();
-    engine.store.close();
+    await engine.shutdown();
+    await engine.store.close();
     wfDir.cleanup();
     data.cleanup();
   }

@@ -73,14 +73,14 @@ const wf = workflow({ id: 'resourceful', title: 'Resourceful' })
     },
   });
 
-function setup(idleMs?: number) {
+async function setup(idleMs?: number) {
   const tmp = tempDir();
-  const engine = new Engine(new Store(tmp.dir), new Registry([wf]), { resourceIdleMs: idleMs });
+  const engine = await Engine.start(await Store.open(tmp.dir), new Registry([wf]), { resourceIdleMs: idleMs });
   return {
     engine,
     close: async () => {
       await engine.shutdown();
-      engine.store.close();
+      await engine.store.close();
       tmp.cleanup();
     },
   };
@@ -93,9 +93,9 @@ async function runStep(engine: Engine, key: string, step: string) {
 
 test('a resource is made once per run, on demand, shared by its steps; a revert, a deletion and shutdown dispose it', async () => {
   Counter.made = [];
-  const t = setup();
+  const t = await setup();
   try {
-    const key = t.engine.open('resourceful').state.key;
+    const key = (await t.engine.open('resourceful')).state.key;
     assert.deepEqual(t.engine.resourceStatus(key), [], 'nothing is started before a step needs it');
     const st = await runStep(t.engine, key, 'one');
     assert.deepEqual(st.steps.one!.output, { uses: 1 });
@@ -108,11 +108,11 @@ test('a resource is made once per run, on demand, shared by its steps; a revert,
     assert.equal(Counter.made.length, 1);
     assert.deepEqual(t.engine.resourceStatus(key), [{ name: 'counter', status: { label: 'Counter', state: 'idle' }, restartable: false }]);
 
-    const other = t.engine.open('resourceful').state.key;
+    const other = (await t.engine.open('resourceful')).state.key;
     await runStep(t.engine, other, 'one');
     assert.equal(Counter.made.length, 2, 'each run has its own');
 
-    t.engine.revert(key, 'two');
+    await t.engine.revert(key, 'two');
     await new Promise((r) => setImmediate(r));
     assert.equal(Counter.made[0]!.disposed, true, 'a revert disposes a resource that cannot forget later steps itself');
     assert.deepEqual(t.engine.resourceStatus(key), []);
@@ -132,9 +132,9 @@ test('a resource is made once per run, on demand, shared by its steps; a revert,
 
 test('idle resources are swept, but not while a step of the run executes; a failure keeps its output', async () => {
   Counter.made = [];
-  const t = setup(60_000);
+  const t = await setup(60_000);
   try {
-    const key = t.engine.open('resourceful').state.key;
+    const key = (await t.engine.open('resourceful')).state.key;
     await runStep(t.engine, key, 'one');
     const c = Counter.made[0]!;
     await t.engine.resources.sweep(Date.now() + 1000);
@@ -151,7 +151,7 @@ test('idle resources are swept, but not while a step of the run executes; a fail
     await t.engine.resources.sweep(Date.now() + 240_000);
     assert.equal(c.disposed, true, 'idle past the limit: disposed');
 
-    const key2 = t.engine.open('resourceful').state.key;
+    const key2 = (await t.engine.open('resourceful')).state.key;
     await runStep(t.engine, key2, 'one');
     hold = deferred();
     const running2 = t.engine.submit(key2, 'two', {});
@@ -168,9 +168,9 @@ test('idle resources are swept, but not while a step of the run executes; a fail
 });
 
 test('the output so far reaches watchers and the engine while the step runs; the final output replaces it', async () => {
-  const t = setup();
+  const t = await setup();
   try {
-    const key = t.engine.open('resourceful').state.key;
+    const key = (await t.engine.open('resourceful')).state.key;
     await runStep(t.engine, key, 'one');
     hold = deferred();
     const ac = new AbortController();
@@ -206,17 +206,17 @@ test('finalizing a run disposes its resources', async () => {
     run: async (ctx) => ((await ctx.resource('counter', async (h) => new Counter(ctx.runKey, h))).uses++, 1),
   });
   const tmp = tempDir();
-  const engine = new Engine(new Store(tmp.dir), new Registry([lone]));
+  const engine = await Engine.start(await Store.open(tmp.dir), new Registry([lone]));
   try {
-    const key = engine.open('lone').state.key;
+    const key = (await engine.open('lone')).state.key;
     await (await engine.submit(key, 'only', {})).completion;
     assert.equal(Counter.made[0]!.disposed, false);
-    engine.finalize(key);
+    await engine.finalize(key);
     await new Promise((r) => setImmediate(r));
     assert.equal(Counter.made[0]!.disposed, true);
   } finally {
     await engine.shutdown();
-    engine.store.close();
+    await engine.store.close();
     tmp.cleanup();
   }
 });

@@ -42,13 +42,13 @@ test('widgets workflow runs headlessly end to end; the long step hashes the uplo
     assert.equal(ref.sha256, sha);
     assert.ok(!JSON.stringify(st).includes('\u0007'));
     // Export names the upload by its local path (and keeps the person's file name), so the job re-runs.
-    const job = exportJob(engine, st.key);
+    const job = await exportJob(engine, st.key);
     assert.deepEqual(job.inputs.upload!.file, { path: path.join(dataDir, ref.path), name: 'input.bin' });
     const again = await runJob(engine, job, { key: 'replay' });
     assert.equal(again.failed, undefined);
     assert.deepEqual(again.state.steps.hash!.output, st.steps.hash!.output);
     assert.equal((again.state.steps.upload!.input!.file as { name: string }).name, 'input.bin');
   } finally {
-    close();
+    await close();
   }
 });

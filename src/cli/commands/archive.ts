@@ -22,10 +22,10 @@ Examples:
   railbook runs --archived
   railbook unarchive default-hello-01`)
       .action(async (key: string, opts: GlobalOptions) => {
-        await withEngine(opts, (engine) => {
-          const before = engine.get(key).archived ?? null;
-          if (archive) engine.archive(key);
-          else engine.unarchive(key);
+        await withEngine(opts, async (engine) => {
+          const before = (await engine.get(key)).archived ?? null;
+          if (archive) await engine.archive(key);
+          else await engine.unarchive(key);
           const was = archive ? before !== null : before === null;
           process.stdout.write(was
             ? `run ${key} was already ${archive ? 'archived' : 'not archived'}; nothing changed\n`

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { displayPath, openStore, withGlobalOptions, type GlobalOptions } from '../context.ts';
+import { dataFolder, databaseUrl, displayPath, withGlobalOptions, type GlobalOptions } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
 
 interface Options extends GlobalOptions {
@@ -29,7 +29,10 @@ Examples:
         import('../../store/data-dir.ts'),
         import('../../widgets/format.ts'),
       ]);
-      const dataDir = openStore(opts.dataDir, resolveDataDir, (dir) => dir);
+      if (databaseUrl(opts)) {
+        throw new CliError('railbook backup copies a data folder\'s SQLite database; a PostgreSQL database is backed up with its own tools (pg_dump, or the server\'s base backups)');
+      }
+      const dataDir = dataFolder(opts.dataDir, resolveDataDir);
       if (opts.to !== undefined && opts.to.trim() === '') throw new CliError('--to is empty; give a file name such as backup.tar.gz');
       const to = opts.to !== undefined ? path.resolve(opts.to) : defaultBackupPath(dataDir);
       let manifest;

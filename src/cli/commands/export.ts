@@ -38,7 +38,7 @@ Examples:
           text = await exportIpynb(engine, key);
         } else {
           const { exportJob } = await import('../../engine/job-file.ts');
-          text = JSON.stringify(exportJob(engine, key), null, 2) + '\n';
+          text = JSON.stringify(await exportJob(engine, key), null, 2) + '\n';
         }
         if (opts.output !== undefined) await writeFile(path.resolve(opts.output), text);
         else process.stdout.write(text);
@@ -59,7 +59,7 @@ export async function exportIpynb(engine: Engine, key: string): Promise<string> 
     import('../../notebooks/ipynb-write.ts'),
     import('node:fs/promises'),
   ]);
-  const state = engine.get(key);
+  const state = await engine.get(key);
   const wf = engine.registry.get(state.workflow);
   // The run remembers the notebook it came from (it may have been run from anywhere on disk).
   const file = state.origin?.file ?? (wf?.origin?.kind === 'notebook' ? wf.origin.file : undefined);

@@ -3,13 +3,13 @@ import type { Profiles } from '../../store/profiles.ts';
 import { openStore, withGlobalOptions, type GlobalOptions } from '../context.ts';
 
 /** Profiles only touch the store: no workflow files are loaded. */
-async function withStore<T>(opts: GlobalOptions, fn: (profiles: Profiles) => T): Promise<T> {
+async function withStore<T>(opts: GlobalOptions, fn: (profiles: Profiles) => Promise<T>): Promise<T> {
   const [{ Store }, { resolveDataDir }] = await Promise.all([import('../../store/store.ts'), import('../../store/data-dir.ts')]);
-  const store = openStore(opts.dataDir, resolveDataDir, (dir) => new Store(dir));
+  const store = await openStore(opts, resolveDataDir, (dir, databaseUrl) => Store.open(dir, { databaseUrl }));
   try {
-    return fn(store.profiles);
+    return await fn(store.profiles);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -30,9 +30,9 @@ Examples:
     .command('list', { isDefault: true })
     .description('list the profiles; * marks the current one')
     .action(async (opts: GlobalOptions) => {
-      await withStore(opts, (p) => {
-        const current = p.current();
-        for (const name of p.list()) process.stdout.write(`${name === current ? '*' : ' '} ${name}\n`);
+      await withStore(opts, async (p) => {
+        const current = await p.current();
+        for (const name of await p.list()) process.stdout.write(`${name === current ? '*' : ' '} ${name}\n`);
       });
     });
   withGlobalOptions(list, { workflows: false });
@@ -42,9 +42,9 @@ Examples:
     .argument('<name>', 'letters, digits, "_" or "." (no "-")')
     .description('create a profile')
     .action(async (name: string, opts: GlobalOptions) => {
-      await withStore(opts, (p) => {
-        const n = p.create(name);
-        process.stdout.write(`created profile ${n}${p.current() === n ? '' : ` (switch to it with: railbook profiles switch ${n})`}\n`);
+      await withStore(opts, async (p) => {
+        const n = await p.create(name);
+        process.stdout.write(`created profile ${n}${(await p.current()) === n ? '' : ` (switch to it with: railbook profiles switch ${n})`}\n`);
       });
     });
   withGlobalOptions(create, { workflows: false });
@@ -55,8 +55,8 @@ Examples:
     .argument('<to>', 'new name')
     .description('rename a profile; its runs move with it and keep their keys')
     .action(async (from: string, to: string, opts: GlobalOptions) => {
-      await withStore(opts, (p) => {
-        const n = p.rename(from, to);
+      await withStore(opts, async (p) => {
+        const n = await p.rename(from, to);
         process.stdout.write(`renamed profile ${from} to ${n}\n`);
       });
     });
@@ -67,8 +67,8 @@ Examples:
     .argument('<name>', 'profile to make current')
     .description('make a profile the current one (for new runs in the web app and the CLI)')
     .action(async (name: string, opts: GlobalOptions) => {
-      await withStore(opts, (p) => {
-        p.switch(name);
+      await withStore(opts, async (p) => {
+        await p.switch(name);
         process.stdout.write(`current profile: ${name}\n`);
       });
     });

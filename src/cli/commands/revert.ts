@@ -26,7 +26,7 @@ Examples:
     .action(async (key: string, stepId: string, opts: Options) => {
       const { clearsSentence } = await import('../../engine/revert-words.ts');
       await withEngine(opts, async (engine) => {
-        const preview = engine.revertPreview(key, stepId);
+        const preview = await engine.revertPreview(key, stepId);
         if (preview.cleared.length > 0 && !opts.yes) {
           const what = clearsSentence(preview);
           if (!process.stdin.isTTY) throw new CliError(`not reverting ${key} to "${stepId}" without confirmation: ${what} Add --yes to revert.`);
@@ -35,8 +35,8 @@ Examples:
             return;
           }
         }
-        const before = engine.get(key).updated;
-        const after = engine.revert(key, stepId);
+        const before = (await engine.get(key)).updated;
+        const after = await engine.revert(key, stepId);
         process.stdout.write(after.updated === before
           ? `step "${stepId}" of ${key} already asks for input; nothing changed\n`
           : `reverted ${key} to "${stepId}" (undo with: railbook undo-revert ${key})\n`);
@@ -55,9 +55,9 @@ or when a file the cleared steps refer to is gone.
 Examples:
   railbook undo-revert default-hello-01`)
     .action(async (key: string, opts: GlobalOptions) => {
-      await withEngine(opts, (engine) => {
-        const offer = engine.undoOffer(key);
-        engine.undoRevert(key);
+      await withEngine(opts, async (engine) => {
+        const offer = await engine.undoOffer(key);
+        await engine.undoRevert(key);
         const n = offer?.restores.length ?? 0;
         process.stdout.write(`undid the revert of ${key} to "${offer?.stepId ?? '?'}"${n ? `: ${n} step${n === 1 ? '' : 's'} back as before` : ''}\n`);
       });

@@ -193,15 +193,13 @@ async function runPlanned(file: string, abs: string, nb: Notebook, plan: Noteboo
     progress.clear();
     if (runKey && runningStep) {
       io.stderr.write(`\nrailbook: stopping cell "${runningStep}" (${signal})\n`);
-      try {
-        engine.cancel(runKey, runningStep);
-        return;
-      } catch {
-        // Already finished: quit.
-      }
+      // Already finished (the cancel is refused): quit.
+      engine.cancel(runKey, runningStep).catch(quit);
+      return;
     }
-    void closeEngine(engine).finally(() => process.exit(EXIT.stepFailed));
+    quit();
   };
+  const quit = () => void closeEngine(engine).finally(() => process.exit(EXIT.stepFailed));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -234,7 +232,7 @@ async function runPlanned(file: string, abs: string, nb: Notebook, plan: Noteboo
             const step = e.step;
             timer = setTimeout(() => {
               timedOut = step;
-              try { engine.cancel(runKey!, step); } catch { /* finished meanwhile */ }
+              engine.cancel(runKey!, step).catch(() => { /* finished meanwhile */ });
             }, timeout * 1000);
           }
           progress.onProgress(e);
@@ -274,6 +272,6 @@ async function runPlanned(file: string, abs: string, nb: Notebook, plan: Noteboo
 /** `-o out.ipynb`: the notebook as it ran, also when a cell failed (up to and including that cell). */
 async function writeExecuted(engine: Engine, nb: Notebook, plan: NotebookPlan, key: string, output: string): Promise<void> {
   const [{ executedNotebook }, { writeIpynb }] = await Promise.all([import('../../notebooks/executed-notebook.ts'), import('../../notebooks/ipynb-write.ts')]);
-  const executed = await executedNotebook(nb, plan, engine.get(key), (ref) => readFile(engine.store.artifacts.resolve(ref.path)));
+  const executed = await executedNotebook(nb, plan, await engine.get(key), (ref) => readFile(engine.store.artifacts.resolve(ref.path)));
   await writeFile(path.resolve(output), writeIpynb(executed));
 }

@@ -9,6 +9,10 @@ import type { NotebookRunOptions } from './run-notebook.ts';
 interface Options extends NotebookRunOptions {
   rerunChanged?: boolean;
   maxUpload?: string;
+  /** `--queue [name]`: true for the default queue. */
+  queue?: string | boolean;
+  attempts?: string;
+  backoff?: string;
 }
 
 /** Options that mean something only for a notebook. */
@@ -30,6 +34,9 @@ export function runCommand(program: Command): void {
     .option('--cwd <dir>', 'notebook: the kernel\'s working folder (default: the notebook\'s folder)')
     .option('--timeout <seconds>', 'notebook: stop a cell that runs longer than this (exit 1)')
     .option('--log-output', 'notebook: print what the cells print, on stderr, as they print it')
+    .option('--queue [name]', 'job file: queue the run for `railbook worker` instead of running it here (PostgreSQL; queue "default" unless named); prints the run key')
+    .option('--attempts <n>', 'with --queue: attempts in all before the run is failed (default 3)')
+    .option('--backoff <seconds>', 'with --queue: wait before the first retry, doubling after (default 10)')
     .addHelpText('after', `
 The whole file is checked before anything is written: a bad file creates no run.
 Steps left out of "inputs" take their suggested or default values. A file field takes a local
@@ -38,6 +45,9 @@ larger than the upload limit (default 10 GB; --max-upload or $RAILBOOK_MAX_UPLOA
 A key that already exists resumes that run: steps already done are skipped. If the file gives
 a done step other values than the run holds, nothing is changed and the command exits 2 naming
 each differing step and field; --rerun-changed reverts to the first of them and runs on from there.
+
+With --queue the run is created and handed to a worker (\`railbook worker\`, on any machine that
+reaches the same PostgreSQL database); \`railbook runs\` shows it queued, running, done or failed.
 
 Progress goes to stderr; stdout's last line is the run key, so scripts can capture it.
 Exit codes: 0 every step done; 1 a step failed (stderr says which and why); 2 bad job file,
@@ -54,17 +64,25 @@ Examples:
   railbook run report.ipynb -f params.yaml --kernel xpython --timeout 600
   key=$(railbook run job.json --key acme-hello-07) && railbook state "$key"
   railbook export default-hello-01 > job.json && railbook run job.json --key hello-again
-  railbook run job.json --key default-hello-01 --rerun-changed`)
+  railbook run job.json --key default-hello-01 --rerun-changed
+  RAILBOOK_DATABASE_URL=postgres://db/railbook railbook run job.json --queue --attempts 5`)
     .action(async (file: string, opts: Options) => {
       const { isNotebookFile } = await import('../../notebooks/read-notebook.ts');
       if (isNotebookFile(path.basename(file))) {
         if (opts.rerunChanged) throw new CliError('--rerun-changed is for job files; a notebook run resumed with --key runs its cells from the first one not done');
+        if (opts.queue !== undefined) throw new CliError('--queue is for job files; a notebook runs here (export a notebook run as a job file with railbook export <key> to queue it)');
         const { runNotebook } = await import('./run-notebook.ts');
         await runNotebook(file, { ...opts, maxUploadBytes: maxUploadFrom(opts.maxUpload) });
         return;
       }
       const notebookOnly = (Object.keys(NOTEBOOK_ONLY) as (keyof typeof NOTEBOOK_ONLY)[]).filter((k) => opts[k] !== undefined);
       if (notebookOnly.length) throw new CliError(`${notebookOnly.map((k) => NOTEBOOK_ONLY[k]).join(', ')}: only for notebooks (.ipynb or a percent script); ${file} is a job file`);
+      if (opts.queue === undefined && (opts.attempts !== undefined || opts.backoff !== undefined)) throw new CliError('--attempts and --backoff go with --queue');
+      if (opts.queue !== undefined) {
+        const { queueJobFile } = await import('./run-queued.ts');
+        await queueJobFile(file, { ...opts, queue: opts.queue });
+        return;
+      }
       await runJobFile(file, opts);
     });
   withMaxUploadOption(cmd);
@@ -120,13 +138,13 @@ async function runJobFile(file: string, opts: Options): Promise<void> {
     progress.clear();
     if (interrupts === 1 && runKey && runningStep) {
       process.stderr.write(`\nrailbook: stopping step "${runningStep}" (${signal}; press Ctrl-C again to quit at once)\n`);
-      try {
-        engine.cancel(runKey, runningStep);
-        return;
-      } catch {
-        // Already finished: fall through and quit.
-      }
+      // Already finished (the cancel is refused): quit.
+      engine.cancel(runKey, runningStep).catch(quit);
+      return;
     }
+    quit();
+  };
+  const quit = () => {
     void closeEngine(engine).finally(() => {
       process.stderr.write(`railbook: stopped${runKey ? `; resume with: railbook run ${file} --key ${runKey}` : ''}\n`);
       process.exit(EXIT.stepFailed);

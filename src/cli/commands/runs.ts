@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { QueuedRun } from '../../store/run-queue.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { RunState } from '../../engine/run-state.ts';
 import { withEngine, withGlobalOptions, type GlobalOptions } from '../context.ts';
@@ -43,17 +44,22 @@ Examples:
         throw new CliError('--archived and --all do not go together: --archived lists only archived runs, --all lists every run');
       }
       const archived = opts.all ? 'all' : opts.archived ? 'only' : 'hide';
-      await withEngine(opts, (engine) => {
-        const rows = engine.listRuns({ workflow: opts.workflow, profile: opts.profile, limit, archived }).map((r) => {
-          const st = currentState(engine, r.key);
-          return { key: r.key, workflow: r.workflow, profile: r.profile, status: st ? runStatus(engine, st) : 'unknown', updated: r.updated, finalized: r.finalized, archived: r.archived };
+      await withEngine(opts, async (engine) => {
+        const listed = await engine.listRuns({ workflow: opts.workflow, profile: opts.profile, limit, archived });
+        const states = await Promise.all(listed.map((r) => currentState(engine, r.key)));
+        const queued = await engine.store.queue.many(listed.map((r) => r.key));
+        const rows = listed.map((r, i) => {
+          const st = states[i];
+          const q = queued.get(r.key);
+          return {
+            ...(q ? { queue: { queue: q.queue, status: q.status, attempts: q.attempts, maxAttempts: q.maxAttempts, worker: q.worker, error: q.error } } : {}), key: r.key, workflow: r.workflow, profile: r.profile, status: queueStatus(q) ?? (st ? runStatus(engine, st) : 'unknown'), updated: r.updated, finalized: r.finalized, archived: r.archived };
         });
         if (opts.json) {
           process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
           return;
         }
         // Said also when nothing else is listed: "no runs yet" would be wrong while archived ones exist.
-        const hidden = archived === 'hide' ? engine.countRuns({ workflow: opts.workflow, profile: opts.profile, archived: 'only' }) : 0;
+        const hidden = archived === 'hide' ? await engine.countRuns({ workflow: opts.workflow, profile: opts.profile, archived: 'only' }) : 0;
         const hiddenNote = hidden > 0 ? `${hidden} archived run${hidden === 1 ? '' : 's'} not shown: --archived or --all lists ${hidden === 1 ? 'it' : 'them'}` : '';
         if (rows.length === 0) {
           process.stderr.write(`${archived === 'only' ? 'no archived runs' : hidden > 0 ? `no runs listed (${hiddenNote})` : 'no runs yet'}\n`);
@@ -68,12 +74,21 @@ Examples:
 }
 
 /** The state as the engine sees it (a step whose process died shows as interrupted). */
-function currentState(engine: Engine, key: string): RunState | undefined {
+async function currentState(engine: Engine, key: string): Promise<RunState | undefined> {
   try {
-    return engine.get(key);
+    return await engine.get(key);
   } catch {
     return engine.store.runs.get(key);
   }
+}
+
+/** Where a queued run stands, while the queue has the say (queued, running, failed for good); else undefined. */
+function queueStatus(q: QueuedRun | undefined): string | undefined {
+  if (!q) return undefined;
+  if (q.status === 'queued') return q.attempts > 0 ? `queued (retry ${q.attempts + 1}/${q.maxAttempts})` : 'queued';
+  if (q.status === 'running') return `running on ${q.worker ?? '?'}`;
+  if (q.status === 'failed') return `failed (${q.attempts}/${q.maxAttempts} attempts)`;
+  return undefined;
 }
 
 /** One word or two about where a run stands. */

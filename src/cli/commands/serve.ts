@@ -14,6 +14,7 @@ interface Options extends GlobalOptions {
   kernelIdle?: string;
   backupKeep?: string;
   autoBackup: boolean;
+  schedules: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -27,6 +28,7 @@ export function serveCommand(program: Command): void {
     .option('--kernel-idle <minutes>', 'shut a run\'s kernel down after this many minutes without a cell run (default: $RAILBOOK_KERNEL_IDLE, else 10); the next cell replays the run\'s done cells')
     .option('--backup-keep <n>', 'automatic daily backups to keep in <data folder>/backups (default: $RAILBOOK_BACKUP_KEEP, else 7)')
     .option('--no-auto-backup', 'no automatic daily backup (also: RAILBOOK_AUTO_BACKUP=off)')
+    .option('--no-schedules', 'do not fire schedules from this server (railbook schedule)')
     .addHelpText('after', `
 Prints one line with the URL once the app accepts requests. Ctrl-C stops it cleanly: a step
 still running is recorded as interrupted and can be run again after the next start.
@@ -105,9 +107,18 @@ async function serve(opts: Options): Promise<void> {
   const backups = startAutoBackup({
     dataDir: engine.store.dataDir,
     keep: backup.keep,
-    enabled: backup.enabled,
+    // PostgreSQL has its own backup tools (pg_dump, base backups); this one copies a SQLite file.
+    enabled: backup.enabled && engine.store.backend === 'sqlite',
     onError: (e) => process.stderr.write(`railbook: automatic backup failed: ${(e as Error).message}\n`),
   });
+
+  // Schedules fire from here (with PostgreSQL, from every server and worker: each firing once).
+  let scheduler: import('../../schedule/scheduler.ts').Scheduler | undefined;
+  if (opts.schedules !== false) {
+    const { Scheduler } = await import('../../schedule/scheduler.ts');
+    scheduler = new Scheduler(engine, { onFire: logFiring });
+    scheduler.start();
+  }
 
   // Stop handlers first, so a signal right after the URL line still stops cleanly: in order, no
   // new requests, steps still running recorded as interrupted, the database closed.
@@ -120,6 +131,7 @@ async function serve(opts: Options): Promise<void> {
       }
       stopping = true;
       backups.stop();
+
       process.stderr.write('railbook: stopping…\n');
       // Idle keep-alive connections or a stuck request must not hold the process for long.
       const force = setTimeout(() => {
@@ -128,6 +140,8 @@ async function serve(opts: Options): Promise<void> {
       }, 5000);
       force.unref();
       Promise.resolve()
+        // A look in progress finishes before the store closes under it.
+        .then(() => scheduler?.stop())
         .then(() => server.close())
         .catch((e: unknown) => process.stderr.write(`railbook: while closing the server: ${(e as Error).message}\n`))
         .then(() => closeEngine(engine))
@@ -160,6 +174,11 @@ async function serve(opts: Options): Promise<void> {
   if (opts.open && !process.env.CI) openBrowser(url);
   await stopped;
   watcher.close();
+}
+
+/** One line on stderr per firing of a schedule (serve and worker). */
+export function logFiring(schedule: string, fireAt: string, r: { key?: string; error?: string }): void {
+  process.stderr.write(r.key ? `railbook: schedule ${schedule} (${fireAt}): run ${r.key}\n` : `railbook: schedule ${schedule} (${fireAt}) failed: ${r.error}\n`);
 }
 
 /**

@@ -11,8 +11,8 @@ Examples:
   railbook state default-hello-01
   railbook state default-hello-01 | jq '.steps.greeting.output'`)
     .action(async (key: string, opts: GlobalOptions) => {
-      await withEngine(opts, (engine) => {
-        process.stdout.write(JSON.stringify(engine.get(key), null, 2) + '\n');
+      await withEngine(opts, async (engine) => {
+        process.stdout.write(JSON.stringify(await engine.get(key), null, 2) + '\n');
       }, { warn: false, workflows: false });
     });
   withGlobalOptions(cmd);

@@ -23,9 +23,9 @@ export function apiRoutes(engine: Engine): Hono {
     });
   });
 
-  app.get('/runs/:key', (c) => {
+  app.get('/runs/:key', async (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json(engine.get(c.req.param('key')));
+    return c.json(await engine.get(c.req.param('key')));
   });
 
   return app;

@@ -40,12 +40,13 @@ export function noStore(c: Context): void {
   c.header('Cache-Control', 'no-store');
 }
 
-export function chrome(c: Context, engine: Engine, workflowId?: string): Chrome {
+export async function chrome(c: Context, engine: Engine, workflowId?: string): Promise<Chrome> {
   const url = new URL(c.req.url);
+  const [profile, profiles] = await Promise.all([engine.store.profiles.current(), engine.store.profiles.list()]);
   return {
     csrf: csrfToken(c),
-    profile: engine.store.profiles.current(),
-    profiles: engine.store.profiles.list(),
+    profile,
+    profiles,
     workflows: engine.registry.list().map((w) => ({ id: w.id, title: w.title })),
     // After a form post the URL is the action's; come back to a page that exists for GET.
     path: c.req.method === 'GET' ? url.pathname + url.search : url.pathname.startsWith('/profiles') ? '/profiles' : url.pathname,
@@ -63,9 +64,9 @@ export function renderContext(state: RunState): RenderContext {
 }
 
 /** The run named in the URL, checked to belong to the workflow named in the URL. */
-export function loadRun(engine: Engine, wfId: string, key: string): { wf: Workflow; state: RunState } {
+export async function loadRun(engine: Engine, wfId: string, key: string): Promise<{ wf: Workflow; state: RunState }> {
   const wf = engine.workflow(wfId);
-  const state = engine.get(key);
+  const state = await engine.get(key);
   if (state.workflow !== wf.id) {
     throw new EngineError('workflow_mismatch', `run "${key}" belongs to workflow "${state.workflow}", not "${wf.id}"`);
   }

@@ -17,13 +17,13 @@ export function withNotice(path: string, kind: ListNoticeModel['kind'], key: str
 }
 
 /** The notice named in the query, if it still makes sense (an archived run that exists, say). */
-export function readNotice(c: Context, engine: Engine, wfId?: string): ListNoticeModel | undefined {
+export async function readNotice(c: Context, engine: Engine, wfId?: string): Promise<ListNoticeModel | undefined> {
   const kind = KINDS.find((k) => k === c.req.query('notice'));
   const key = c.req.query('run');
   if (!kind || !key) return undefined;
   let workflow: string | undefined;
   try {
-    workflow = engine.get(key).workflow;
+    workflow = (await engine.get(key)).workflow;
   } catch {
     workflow = undefined;
   }

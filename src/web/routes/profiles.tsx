@@ -8,9 +8,9 @@ import { chrome, noStore, safeBack } from './common.ts';
 export function profileRoutes(engine: Engine): Hono {
   const app = new Hono();
 
-  const page = (c: Context, opts: { error?: string; message?: string; status?: 200 | 404 | 422 } = {}) => {
+  const page = async (c: Context, opts: { error?: string; message?: string; status?: 200 | 404 | 422 } = {}) => {
     noStore(c);
-    return c.html(<ProfilesPage chrome={chrome(c, engine)} error={opts.error} message={opts.message} />, opts.status ?? 200);
+    return c.html(<ProfilesPage chrome={await chrome(c, engine)} error={opts.error} message={opts.message} />, opts.status ?? 200);
   };
   /** Profile rules broken (bad name, exists, unknown) come back on the page, at 422. */
   const attempt = async (c: Context, fn: () => Response | Promise<Response>) => {
@@ -28,8 +28,8 @@ export function profileRoutes(engine: Engine): Hono {
   app.post('/profiles', (c) =>
     attempt(c, async () => {
       const body = await c.req.parseBody();
-      const name = engine.store.profiles.create(field(body, 'name'));
-      engine.store.profiles.switch(name);
+      const name = await engine.store.profiles.create(field(body, 'name'));
+      await engine.store.profiles.switch(name);
       return c.redirect(safeBack(body.back, '/profiles'), 303);
     }),
   );
@@ -37,7 +37,7 @@ export function profileRoutes(engine: Engine): Hono {
   app.post('/profiles/switch', (c) =>
     attempt(c, async () => {
       const body = await c.req.parseBody();
-      engine.store.profiles.switch(field(body, 'name'));
+      await engine.store.profiles.switch(field(body, 'name'));
       return c.redirect(safeBack(body.back, '/'), 303);
     }),
   );
@@ -45,7 +45,7 @@ export function profileRoutes(engine: Engine): Hono {
   app.post('/profiles/rename', (c) =>
     attempt(c, async () => {
       const body = await c.req.parseBody();
-      engine.store.profiles.rename(field(body, 'from'), field(body, 'to'));
+      await engine.store.profiles.rename(field(body, 'from'), field(body, 'to'));
       return c.redirect(safeBack(body.back, '/profiles'), 303);
     }),
   );

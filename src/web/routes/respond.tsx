@@ -9,17 +9,17 @@ import { runView, type FormOverride } from './run-model.ts';
 import type { RevertConfirmModel } from '../views/revert-confirm.tsx';
 
 /** The whole run page (or, for htmx, the steps container), optionally with a notice or a form's errors. */
-export function respondRun(
+export async function respondRun(
   c: Context,
   engine: Engine,
   wfId: string,
   key: string,
   opts: { status?: 200 | ErrorStatus; notice?: string | undefined; override?: FormOverride | undefined; revertConfirm?: { stepId: string; c: RevertConfirmModel } | undefined } = {},
-): Response | Promise<Response> {
-  const { wf, state } = loadRun(engine, wfId, key);
-  const v = runView(engine, wf, state, csrfToken(c), { notice: opts.notice, override: opts.override });
+): Promise<Response> {
+  const { wf, state } = await loadRun(engine, wfId, key);
+  const v = await runView(engine, wf, state, csrfToken(c), { notice: opts.notice, override: opts.override });
   // The page offers to undo a revert for as long as the engine would accept it.
-  v.undo = engine.undoOffer(key);
+  v.undo = await engine.undoOffer(key);
   const ask = opts.revertConfirm;
   if (ask) {
     const card = v.cards.find((m) => m.step.id === ask.stepId);
@@ -33,7 +33,8 @@ export function respondRun(
     c.header('HX-Trigger', RUN_CHANGED);
     return c.html(<Steps v={v} />, opts.status ?? 200);
   }
-  return c.html(<RunPage chrome={chrome(c, engine, wf.id)} v={v} events={engine.store.events.forRun(state.key)} />, opts.status ?? 200);
+  const [ch, events] = await Promise.all([chrome(c, engine, wf.id), engine.store.events.forRun(state.key)]);
+  return c.html(<RunPage chrome={ch} v={v} events={events} />, opts.status ?? 200);
 }
 
 /**
@@ -56,8 +57,8 @@ export async function guarded(c: Context, engine: Engine, wfId: string, key: str
 }
 
 /** The history pane alone (it reloads itself on `run-changed`). */
-export function respondHistory(c: Context, engine: Engine, wfId: string, key: string): Response | Promise<Response> {
-  const { wf, state } = loadRun(engine, wfId, key);
+export async function respondHistory(c: Context, engine: Engine, wfId: string, key: string): Promise<Response> {
+  const { wf, state } = await loadRun(engine, wfId, key);
   noStore(c);
-  return c.html(<History wf={wf} state={state} events={engine.store.events.forRun(state.key)} />);
+  return c.html(<History wf={wf} state={state} events={await engine.store.events.forRun(state.key)} />);
 }

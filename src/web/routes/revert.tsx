@@ -24,8 +24,8 @@ export function revertRoutes(engine: Engine): Hono {
   const app = new Hono();
   const path = '/wf/:wf/runs/:key/steps/:step/revert';
 
-  const backToRun = (c: Context, wf: Workflow, key: string) => {
-    const state = engine.get(key);
+  const backToRun = async (c: Context, wf: Workflow, key: string) => {
+    const state = await engine.get(key);
     const open = firstOpen(wf, state);
     const anchor = open < 0 ? 'run-finish' : stepDomId(wf.steps[open]!.id);
     return c.redirect(`${urls.run(wf.id, key)}#${anchor}`, 303);
@@ -43,10 +43,10 @@ export function revertRoutes(engine: Engine): Hono {
 
   app.get(path, (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
-    return guarded(c, engine, wfId, key, () => {
-      const { wf } = loadRun(engine, wfId, key);
-      const preview = engine.revertPreview(key, stepId);
-      askable(engine, key, stepId);
+    return guarded(c, engine, wfId, key, async () => {
+      const { wf } = await loadRun(engine, wfId, key);
+      const preview = await engine.revertPreview(key, stepId);
+      await askable(engine, key, stepId);
       return question(c, wf, key, stepId, { preview });
     });
   });
@@ -54,13 +54,13 @@ export function revertRoutes(engine: Engine): Hono {
   app.post(path, (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
     return guarded(c, engine, wfId, key, async () => {
-      const { wf } = loadRun(engine, wfId, key);
+      const { wf } = await loadRun(engine, wfId, key);
       const body = await formBody(c);
-      const preview = engine.revertPreview(key, stepId);
+      const preview = await engine.revertPreview(key, stepId);
       const confirmed = body['confirm'] === 'yes';
       const seen = body['seen'];
       if (preview.cleared.length > 0) {
-        askable(engine, key, stepId);
+        await askable(engine, key, stepId);
         if (!confirmed) {
           if (isHx(c)) return question(c, wf, key, stepId, { preview });
           return c.redirect(`${urls.revert(wf.id, key, stepId)}#revert-confirm-${stepId}`, 303);
@@ -68,7 +68,7 @@ export function revertRoutes(engine: Engine): Hono {
         // The answer was given to an older question: more (or other) work may be at stake now.
         if (typeof seen === 'string' && seen !== preview.updated) return question(c, wf, key, stepId, { preview, changed: true });
       }
-      engine.revert(key, stepId);
+      await engine.revert(key, stepId);
       if (!isHx(c)) return backToRun(c, wf, key);
       return respondRun(c, engine, wf.id, key);
     });
@@ -76,10 +76,10 @@ export function revertRoutes(engine: Engine): Hono {
 
   app.post('/wf/:wf/runs/:key/undo-revert', (c) => {
     const { wf: wfId, key } = c.req.param();
-    return guarded(c, engine, wfId, key, () => {
-      const { wf } = loadRun(engine, wfId, key);
-      const before = engine.undoOffer(key);
-      engine.undoRevert(key);
+    return guarded(c, engine, wfId, key, async () => {
+      const { wf } = await loadRun(engine, wfId, key);
+      const before = await engine.undoOffer(key);
+      await engine.undoRevert(key);
       if (!isHx(c)) return backToRun(c, wf, key);
       const n = before?.restores.length ?? 0;
       const notice = n ? `Revert undone: ${n} step${n === 1 ? ' is' : 's are'} back as before` : 'Revert undone';
@@ -94,8 +94,8 @@ export function revertRoutes(engine: Engine): Hono {
  * The question is asked in a done step's card. A running step shows Stop instead of Revert;
  * stopping it keeps its input for a re-run, which is what reverting to it would do.
  */
-function askable(engine: Engine, key: string, stepId: string): void {
-  if (engine.get(key).steps[stepId]?.status === 'running') {
+async function askable(engine: Engine, key: string, stepId: string): Promise<void> {
+  if ((await engine.get(key)).steps[stepId]?.status === 'running') {
     throw new EngineError('running', `step "${stepId}" is running: stop it first (the Stop button on its card), then change its input and run it again`);
   }
 }

@@ -16,9 +16,9 @@ export function runAdminRoutes(engine: Engine): Hono {
   const app = new Hono();
 
   /** The run in the URL, checked to be this workflow's; the page's frame and its way back. */
-  const target = (c: Context, back: unknown) => {
+  const target = async (c: Context, back: unknown) => {
     const { wf: wfId, key } = c.req.param() as { wf: string; key: string };
-    const state = engine.get(key);
+    const state = await engine.get(key);
     if (state.workflow !== wfId) throw new EngineError('workflow_mismatch', `run "${key}" belongs to workflow "${state.workflow}", not "${wfId}"`);
     const runUrl = urls.run(wfId, key);
     return {
@@ -31,17 +31,17 @@ export function runAdminRoutes(engine: Engine): Hono {
   for (const archive of [true, false]) {
     const path = archive ? '/wf/:wf/runs/:key/archive' : '/wf/:wf/runs/:key/unarchive';
 
-    app.get(path, (c) => {
-      const { t } = target(c, c.req.query('back'));
+    app.get(path, async (c) => {
+      const { t } = await target(c, c.req.query('back'));
       noStore(c);
-      return c.html(<ConfirmArchivePage chrome={chrome(c, engine, t.wfId)} t={t} archive={archive} />);
+      return c.html(<ConfirmArchivePage chrome={await chrome(c, engine, t.wfId)} t={t} archive={archive} />);
     });
 
     app.post(path, async (c) => {
       const body = await c.req.parseBody();
-      const { t, runUrl } = target(c, body.back);
-      if (archive) engine.archive(t.key);
-      else engine.unarchive(t.key);
+      const { t, runUrl } = await target(c, body.back);
+      if (archive) await engine.archive(t.key);
+      else await engine.unarchive(t.key);
       // Back on the run's own page, the page itself says it; a list page gets a notice (with Undo).
       const onRunPage = t.back.split('?')[0] === runUrl;
       return c.redirect(onRunPage ? t.back : withNotice(t.back, archive ? 'archived' : 'unarchived', t.key), 303);
@@ -49,15 +49,15 @@ export function runAdminRoutes(engine: Engine): Hono {
   }
 
   app.get('/wf/:wf/runs/:key/delete', async (c) => {
-    const { t } = target(c, c.req.query('back'));
+    const { t } = await target(c, c.req.query('back'));
     const inv = await engine.deletionSummary(t.key);
     noStore(c);
-    return c.html(<ConfirmDeletePage chrome={chrome(c, engine, t.wfId)} t={t} inv={inv} />);
+    return c.html(<ConfirmDeletePage chrome={await chrome(c, engine, t.wfId)} t={t} inv={inv} />);
   });
 
   app.post('/wf/:wf/runs/:key/delete', async (c) => {
     const body = await c.req.parseBody();
-    const { t } = target(c, body.back);
+    const { t } = await target(c, body.back);
     // Only the confirmation page's own form deletes: anything else is shown that page first.
     if (body.confirm !== t.key) return c.redirect(urls.deleteRun(t.wfId, t.key), 303);
     try {
@@ -66,7 +66,7 @@ export function runAdminRoutes(engine: Engine): Hono {
       if (e instanceof EngineError && e.code === 'running') {
         const inv = await engine.deletionSummary(t.key);
         noStore(c);
-        return c.html(<ConfirmDeletePage chrome={chrome(c, engine, t.wfId)} t={t} inv={inv} error={e.message} />, 409);
+        return c.html(<ConfirmDeletePage chrome={await chrome(c, engine, t.wfId)} t={t} inv={inv} error={e.message} />, 409);
       }
       throw e;
     }

@@ -8,10 +8,10 @@ import { runLive } from './run-model.ts';
 /** The run page's sticky header alone: it reloads itself whenever the run changes. */
 export function runBarRoutes(engine: Engine): Hono {
   const app = new Hono();
-  app.get('/wf/:wf/runs/:key/bar', (c) => {
-    const { wf, state } = loadRun(engine, c.req.param('wf'), c.req.param('key'));
+  app.get('/wf/:wf/runs/:key/bar', async (c) => {
+    const { wf, state } = await loadRun(engine, c.req.param('wf'), c.req.param('key'));
     noStore(c);
-    return c.html(<RunBar wf={wf} state={state} csrf={csrfToken(c)} live={runLive(engine, state.key)} />);
+    return c.html(<RunBar wf={wf} state={state} csrf={csrfToken(c)} live={await runLive(engine, state.key)} />);
   });
   return app;
 }

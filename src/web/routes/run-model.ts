@@ -13,7 +13,7 @@ export interface FormOverride {
   errors: Record<string, string>;
 }
 
-export function cardModel(engine: Engine, wf: Workflow, state: RunState, index: number, csrf: string, override?: FormOverride): CardModel {
+export async function cardModel(engine: Engine, wf: Workflow, state: RunState, index: number, csrf: string, override?: FormOverride): Promise<CardModel> {
   const step = wf.steps[index]!;
   const s = state.steps[step.id];
   const status = s?.status ?? 'pending';
@@ -32,7 +32,7 @@ export function cardModel(engine: Engine, wf: Workflow, state: RunState, index: 
     finishedAt: s?.finishedAt ?? null,
     values: mine ? mine.values : status === 'done' || status === 'running' ? {} : engine.formValues(state, step.id),
     errors: mine?.errors ?? {},
-    progress: status === 'running' ? engine.progress(state.key, step.id) : undefined,
+    progress: status === 'running' ? await engine.progress(state.key, step.id) : undefined,
     partial: status === 'running' ? engine.partial(state.key, step.id) : undefined,
     renderCtx: renderContext(state),
     csrf,
@@ -46,17 +46,24 @@ export function firstOpen(wf: Workflow, state: RunState): number {
 }
 
 /** "Run all cells": every done step, then the first open one; later steps are not shown yet. */
-export function runView(engine: Engine, wf: Workflow, state: RunState, csrf: string, opts: { override?: FormOverride | undefined; notice?: string | undefined } = {}): RunView {
+export async function runView(engine: Engine, wf: Workflow, state: RunState, csrf: string, opts: { override?: FormOverride | undefined; notice?: string | undefined } = {}): Promise<RunView> {
   const open = firstOpen(wf, state);
   const last = open < 0 ? wf.steps.length - 1 : open;
   const cards: CardModel[] = [];
-  for (let i = 0; i <= last; i++) cards.push(cardModel(engine, wf, state, i, csrf, opts.override));
-  return { wf, state, cards, complete: open < 0, csrf, notice: opts.notice, live: runLive(engine, state.key) };
+  for (let i = 0; i <= last; i++) cards.push(await cardModel(engine, wf, state, i, csrf, opts.override));
+  return { wf, state, cards, complete: open < 0, csrf, notice: opts.notice, live: await runLive(engine, state.key) };
 }
 
-/** The run's live resources and whether "run all" is going on, for the run bar. */
-export function runLive(engine: Engine, key: string): RunLive {
-  return { resources: engine.resourceStatus(key), runningAll: engine.isRunningAll(key) };
+/** The run's live resources, whether "run all" is going on, and where it stands on the queue, for the run bar. */
+export async function runLive(engine: Engine, key: string): Promise<RunLive> {
+  const canQueue = engine.store.backend === 'postgres';
+  const q = canQueue ? await engine.store.queue.get(key) : undefined;
+  return {
+    resources: engine.resourceStatus(key),
+    runningAll: engine.isRunningAll(key),
+    canQueue,
+    queue: q && { queue: q.queue, status: q.status, attempts: q.attempts, maxAttempts: q.maxAttempts, worker: q.worker, error: q.error },
+  };
 }
 
 /**
@@ -64,8 +71,8 @@ export function runLive(engine: Engine, key: string): RunLive {
  * done, the following visible ones (the next form, or the finish card). Undefined when the step
  * is not visible at all (an earlier step was reverted meanwhile): then the whole run re-renders.
  */
-export function cardsFrom(engine: Engine, wf: Workflow, state: RunState, stepId: string, csrf: string, override?: FormOverride): RunView | undefined {
-  const v = runView(engine, wf, state, csrf, { override });
+export async function cardsFrom(engine: Engine, wf: Workflow, state: RunState, stepId: string, csrf: string, override?: FormOverride): Promise<RunView | undefined> {
+  const v = await runView(engine, wf, state, csrf, { override });
   const at = v.cards.findIndex((m) => m.step.id === stepId);
   if (at < 0) return undefined;
   return { ...v, cards: v.cards.slice(at) };

@@ -11,6 +11,7 @@ import { runAdminRoutes } from './run-admin.tsx';
 import { chrome, isHx, noStore, RUN_CHANGED, statusOf } from './common.ts';
 import { guarded, respondHistory, respondRun } from './respond.tsx';
 import { runRows } from './run-rows.ts';
+import { scheduleFailures } from './schedules.tsx';
 
 const RECENT = 20;
 
@@ -18,26 +19,36 @@ const RECENT = 20;
 export function runRoutes(engine: Engine): Hono {
   const app = new Hono();
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     noStore(c);
+    const [ch, runs, archivedCount, notice, failures] = await Promise.all([
+      chrome(c, engine), runRows(engine, { limit: RECENT }), engine.countRuns({ archived: 'only' }), readNotice(c, engine), scheduleFailures(engine),
+    ]);
     return c.html(
       <HomePage
-        chrome={chrome(c, engine)}
+        chrome={ch}
         workflows={engine.registry.list()}
         errors={engine.registry.errors}
-        runs={runRows(engine, { limit: RECENT })}
-        archivedCount={engine.countRuns({ archived: 'only' })}
-        notice={readNotice(c, engine)}
+        runs={runs}
+        archivedCount={archivedCount}
+        notice={notice}
+        scheduleFailures={failures}
       />,
     );
   });
 
-  const landing = (c: Context, wfId: string, opts: { key?: string; error?: string; create?: string; status?: 200 | 404 | 409 | 422 } = {}) => {
+  const landing = async (c: Context, wfId: string, opts: { key?: string; error?: string; create?: string; status?: 200 | 404 | 409 | 422 } = {}) => {
     const wf = engine.workflow(wfId);
-    const ch = chrome(c, engine, wf.id);
     const showArchived = c.req.method === 'GET' && c.req.query('show') === 'archived';
-    const keys = engine.listRuns({ workflow: wf.id, limit: 500 }).map((r) => r.key);
-    const next = engine.nextKey(wf.id);
+    const [ch, listed, next, runs, archivedCount, notice] = await Promise.all([
+      chrome(c, engine, wf.id),
+      engine.listRuns({ workflow: wf.id, limit: 500 }),
+      engine.nextKey(wf.id),
+      runRows(engine, { workflow: wf.id, limit: showArchived ? 500 : RECENT, archived: showArchived ? 'only' : 'hide' }),
+      engine.countRuns({ workflow: wf.id, archived: 'only' }),
+      c.req.method === 'GET' ? readNotice(c, engine, wf.id) : undefined,
+    ]);
+    const keys = listed.map((r) => r.key);
     noStore(c);
     return c.html(
       <LandingPage
@@ -47,28 +58,28 @@ export function runRoutes(engine: Engine): Hono {
           key: opts.key ?? '',
           suggested: next,
           keys,
-          runs: runRows(engine, { workflow: wf.id, limit: showArchived ? 500 : RECENT, archived: showArchived ? 'only' : 'hide' }),
+          runs,
           showArchived,
-          archivedCount: engine.countRuns({ workflow: wf.id, archived: 'only' }),
+          archivedCount,
           csrf: ch.csrf,
           error: opts.error,
           create: opts.create,
-          notice: c.req.method === 'GET' ? readNotice(c, engine, wf.id) : undefined,
+          notice,
         }}
       />,
       opts.status ?? 200,
     );
   };
 
-  app.get('/wf/:wf', (c) => {
+  app.get('/wf/:wf', async (c) => {
     const wfId = c.req.param('wf');
     const asked = c.req.query('create');
     if (asked === undefined) return landing(c, wfId);
     // "Create <key>?": only for a valid key that names no run yet and is not an automatic one.
-    const refusal = typedKeyRefusal(engine, wfId, asked);
+    const refusal = await typedKeyRefusal(engine, wfId, asked);
     if (refusal) return landing(c, wfId, { key: asked, error: refusal.message, status: refusal.status });
     const key = asked.trim();
-    if (engine.store.runs.exists(key)) return c.redirect(urls.run(wfId, key), 302);
+    if (await engine.store.runs.exists(key)) return c.redirect(urls.run(wfId, key), 302);
     return landing(c, wfId, { key, create: key });
   });
   app.get('/wf/:wf/runs', (c) => c.redirect(urls.workflow(c.req.param('wf')), 302));
@@ -82,21 +93,21 @@ export function runRoutes(engine: Engine): Hono {
     const typed = typeof body.key === 'string' ? body.key : '';
     const key = typed.trim();
     const action = body.action === 'new' || body.action === 'create' ? body.action : 'open';
-    const openRun = (k: string | undefined) => {
-      const { state } = engine.open(wfId, { key: k });
+    const openRun = async (k: string | undefined) => {
+      const { state } = await engine.open(wfId, { key: k });
       return c.redirect(urls.run(wfId, state.key), 303);
     };
     try {
-      if (action === 'new') return openRun(undefined);
+      if (action === 'new') return await openRun(undefined);
       if (key === '') {
         return landing(c, wfId, { key: typed, error: 'type the key of a run to open it, or press "+ New run" to start the next one', status: 422 });
       }
       // The suggested new key, typed as offered: a new run — also if another tab took that number meanwhile.
-      if (key === body.suggested) return openRun(undefined);
-      if (engine.store.runs.exists(key)) return openRun(key);
-      const refusal = typedKeyRefusal(engine, wfId, typed);
-      if (refusal) return landing(c, wfId, { key: typed, error: refusal.message, status: refusal.status });
-      if (action === 'create') return openRun(key);
+      if (key === body.suggested) return await openRun(undefined);
+      if (await engine.store.runs.exists(key)) return await openRun(key);
+      const refusal = await typedKeyRefusal(engine, wfId, typed);
+      if (refusal) return await landing(c, wfId, { key: typed, error: refusal.message, status: refusal.status });
+      if (action === 'create') return await openRun(key);
       return c.redirect(`${urls.workflow(wfId)}?create=${encodeURIComponent(key)}`, 303);
     } catch (e) {
       if (e instanceof EngineError && (e.code === 'bad_key' || e.code === 'workflow_mismatch')) {
@@ -106,9 +117,9 @@ export function runRoutes(engine: Engine): Hono {
     }
   });
 
-  app.get('/wf/:wf/runs/:key', (c) => {
+  app.get('/wf/:wf/runs/:key', async (c) => {
     const { wf: wfId, key } = c.req.param();
-    const state = engine.get(key);
+    const state = await engine.get(key);
     // A run opened under the wrong workflow's URL: send the person to where it lives.
     if (state.workflow !== wfId && engine.registry.get(state.workflow)) return c.redirect(urls.run(state.workflow, key), 302);
     return respondRun(c, engine, wfId, key);
@@ -119,9 +130,9 @@ export function runRoutes(engine: Engine): Hono {
   for (const action of ['finalize', 'unfinalize'] as const) {
     app.post(`/wf/:wf/runs/:key/${action}`, (c) => {
       const { wf, key } = c.req.param();
-      return guarded(c, engine, wf, key, () => {
-        respondCheck(engine, wf, key);
-        engine[action](key);
+      return guarded(c, engine, wf, key, async () => {
+        await respondCheck(engine, wf, key);
+        await engine[action](key);
         if (!isHx(c)) return c.redirect(urls.run(wf, key), 303);
         c.header('HX-Trigger', RUN_CHANGED);
         return respondRun(c, engine, wf, key);
@@ -134,7 +145,7 @@ export function runRoutes(engine: Engine): Hono {
 }
 
 /** Why a typed key may not become a new run of this workflow (bad characters, or an automatic-looking key), if so. */
-function typedKeyRefusal(engine: Engine, wfId: string, typed: string): { message: string; status: 422 } | undefined {
+async function typedKeyRefusal(engine: Engine, wfId: string, typed: string): Promise<{ message: string; status: 422 } | undefined> {
   let key: string;
   try {
     key = validateRunKey(typed);
@@ -142,15 +153,15 @@ function typedKeyRefusal(engine: Engine, wfId: string, typed: string): { message
     if (e instanceof EngineError) return { message: e.message, status: 422 };
     throw e;
   }
-  if (engine.store.runs.exists(key) || !looksAutomatic(key, wfId)) return undefined;
+  if ((await engine.store.runs.exists(key)) || !looksAutomatic(key, wfId)) return undefined;
   return {
-    message: `there is no run "${key}", and keys of the form <profile>-${wfId}-<number> are given out only by "+ New run" (the next one is ${engine.nextKey(wfId)}). Press "+ New run", or choose a key that does not end in "-${wfId}-<number>"`,
+    message: `there is no run "${key}", and keys of the form <profile>-${wfId}-<number> are given out only by "+ New run" (the next one is ${await engine.nextKey(wfId)}). Press "+ New run", or choose a key that does not end in "-${wfId}-<number>"`,
     status: 422,
   };
 }
 
 /** Actions on a run named under another workflow's URL are refused. */
-function respondCheck(engine: Engine, wfId: string, key: string): void {
-  const st = engine.get(key);
+async function respondCheck(engine: Engine, wfId: string, key: string): Promise<void> {
+  const st = await engine.get(key);
   if (st.workflow !== wfId) throw new EngineError('workflow_mismatch', `run "${key}" belongs to workflow "${st.workflow}", not "${wfId}"`);
 }

@@ -25,8 +25,8 @@ export function stepRoutes(engine: Engine): Hono {
   const base = '/wf/:wf/runs/:key/steps/:step';
 
   /** The step's card and what follows it, in place of the card (or the whole run if the step is gone from view). */
-  const respondCards = (c: Context, wf: Workflow, state: RunState, stepId: string, override?: FormOverride, status: 200 | 422 = 200) => {
-    const v = cardsFrom(engine, wf, state, stepId, csrfToken(c), override);
+  const respondCards = async (c: Context, wf: Workflow, state: RunState, stepId: string, override?: FormOverride, status: 200 | 422 = 200) => {
+    const v = await cardsFrom(engine, wf, state, stepId, csrfToken(c), override);
     if (!v) return respondRun(c, engine, wf.id, state.key);
     noStore(c);
     c.header('HX-Trigger', RUN_CHANGED);
@@ -34,16 +34,16 @@ export function stepRoutes(engine: Engine): Hono {
   };
 
   /** Without JavaScript: back to the run page, at the step that now needs attention. */
-  const backToRun = (c: Context, wf: Workflow, key: string) => {
-    const state = engine.get(key);
+  const backToRun = async (c: Context, wf: Workflow, key: string) => {
+    const state = await engine.get(key);
     const open = firstOpen(wf, state);
     const anchor = open < 0 ? 'run-finish' : stepDomId(wf.steps[open]!.id);
     return c.redirect(`${urls.run(wf.id, key)}#${anchor}`, 303);
   };
 
-  app.get(base, (c) => {
+  app.get(base, async (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
-    const { wf, state } = loadRun(engine, wfId, key);
+    const { wf, state } = await loadRun(engine, wfId, key);
     engine.step(wf, stepId);
     if (!isHx(c)) return c.redirect(`${urls.run(wf.id, key)}#${stepDomId(stepId)}`, 302);
     return respondCards(c, wf, state, stepId);
@@ -52,7 +52,7 @@ export function stepRoutes(engine: Engine): Hono {
   app.post(base, (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
     return guarded(c, engine, wfId, key, async () => {
-      const { wf } = loadRun(engine, wfId, key);
+      const { wf } = await loadRun(engine, wfId, key);
       const step = engine.step(wf, stepId);
       const body = await formBody(c, uploadRules(step.fields, engine.maxUploadBytes, engine.store.dataDir));
       const raw: Record<string, unknown> = {};
@@ -65,13 +65,13 @@ export function stepRoutes(engine: Engine): Hono {
         const { state, completion } = await engine.submit(key, stepId, raw);
         after = state;
         // A quick step's own outcome is the state to show; one still working is re-read when it is shown.
-        if (state.steps[stepId]?.status === 'running') after = (await settleWithin(completion, QUICK_STEP_MS)) ?? engine.get(key);
+        if (state.steps[stepId]?.status === 'running') after = (await settleWithin(completion, QUICK_STEP_MS)) ?? (await engine.get(key));
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'invalid_input') throw e;
         // Show the form again with what was entered (files cannot be sent back, giant values only in part) and a message per field.
         const override: FormOverride = { stepId, ...echoValues(raw, { ...e.fieldErrors }) };
         if (!isHx(c)) return respondRun(c, engine, wf.id, key, { status: 422, override });
-        return respondCards(c, wf, engine.get(key), stepId, override, 422);
+        return respondCards(c, wf, await engine.get(key), stepId, override, 422);
       }
       if (!isHx(c)) return backToRun(c, wf, key);
       return respondCards(c, wf, after, stepId);
@@ -83,15 +83,15 @@ export function stepRoutes(engine: Engine): Hono {
 
   app.post(`${base}/cancel`, (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
-    return guarded(c, engine, wfId, key, () => {
-      const { wf, state } = loadRun(engine, wfId, key);
+    return guarded(c, engine, wfId, key, async () => {
+      const { wf, state } = await loadRun(engine, wfId, key);
       engine.step(wf, stepId);
       let notice: string | undefined;
-      if (state.steps[stepId]?.status === 'running') engine.cancel(key, stepId);
+      if (state.steps[stepId]?.status === 'running') await engine.cancel(key, stepId);
       else notice = 'The step had already finished.';
       if (!isHx(c)) return backToRun(c, wf, key);
-      const after = engine.get(key);
-      const v = cardsFrom(engine, wf, after, stepId, csrfToken(c));
+      const after = await engine.get(key);
+      const v = await cardsFrom(engine, wf, after, stepId, csrfToken(c));
       if (v && notice && v.cards[0]) v.cards[0].notice = notice;
       if (!v) return respondRun(c, engine, wf.id, key);
       noStore(c);
@@ -100,9 +100,9 @@ export function stepRoutes(engine: Engine): Hono {
     });
   });
 
-  app.get(`${base}/events`, (c) => {
+  app.get(`${base}/events`, async (c) => {
     const { wf: wfId, key, step: stepId } = c.req.param();
-    const { wf, state } = loadRun(engine, wfId, key);
+    const { wf, state } = await loadRun(engine, wfId, key);
     const step = engine.step(wf, stepId);
     const ctx = renderContext(state);
     return stepEvents(c, engine, key, stepId, {

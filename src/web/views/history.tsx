@@ -125,6 +125,8 @@ function WorkEntry({ entry, title, step }: { entry: Extract<HistoryEntry, { kind
   const input = inputSummary(step, entry.started.detail?.input);
   const error = typeof end?.detail?.error === 'string' ? end.detail.error : undefined;
   const took = end ? formatDuration(entry.started.at, end.at) : '';
+  // Which worker ran it (PostgreSQL: steps run on many machines).
+  const worker = typeof entry.started.detail?.worker === 'string' ? entry.started.detail.worker : undefined;
   return (
     <li class={`event event-work event-${end?.type ?? 'submitted'}`}>
       <span class="event-what">{end ? OUTCOME[end.type] ?? end.type : 'Running'}</span>
@@ -132,6 +134,7 @@ function WorkEntry({ entry, title, step }: { entry: Extract<HistoryEntry, { kind
       <span class="event-step">
         {title}
         {took ? <small class="event-took"> · took {took}</small> : <small class="event-took"> · started <When iso={entry.started.at} phrase /></small>}
+        {worker ? <small class="event-worker"> · on {worker}</small> : null}
       </span>
       {input ? <small class="event-detail" title={input.length > 120 ? input : undefined}>{clip(input, 120)}</small> : null}
       {error ? <small class="event-error">{error}</small> : null}

@@ -5,6 +5,7 @@ import { Layout, type Chrome } from './layout.tsx';
 import { ListNotice, type ListNoticeModel } from './list-notice.tsx';
 import { Markdown } from './markdown.tsx';
 import { RunsTable, type RunRow } from './runs-table.tsx';
+import { ScheduleFailures, type ScheduleFailure } from './schedules.tsx';
 import { urls } from './urls.ts';
 
 /** `/`: the workflows this app knows, any that failed to load, and the latest runs. */
@@ -16,6 +17,8 @@ export function HomePage(props: {
   /** Archived runs are left out of the list; say how many, and where to find them. */
   archivedCount: number;
   notice?: ListNoticeModel | undefined;
+  /** Schedules whose newest firing failed: flagged at the top. */
+  scheduleFailures?: ScheduleFailure[] | undefined;
 }): Child {
   return (
     <Layout chrome={props.chrome} title="Workflows">
@@ -24,6 +27,7 @@ export function HomePage(props: {
         <p>Step-by-step work you can stop, resume, revert and repeat. Everything stays on this machine.</p>
       </hgroup>
       <ListNotice n={props.notice} csrf={props.chrome.csrf} back={urls.home()} />
+      <ScheduleFailures failures={props.scheduleFailures ?? []} />
       {props.errors.length > 0 ? (
         <article class="load-errors" role="alert" aria-labelledby="load-errors-title">
           <h2 id="load-errors-title">

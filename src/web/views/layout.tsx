@@ -85,6 +85,9 @@ function Header({ chrome }: { chrome: Chrome }): Child {
         </ul>
         <ul>
           <li>
+            <a href={urls.schedules()} aria-current={chrome.path.startsWith(urls.schedules()) ? 'page' : undefined}>Schedules</a>
+          </li>
+          <li>
             <details class="dropdown">
               <summary>Workflows</summary>
               <ul class="menu-end">

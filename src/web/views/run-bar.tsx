@@ -25,6 +25,22 @@ export function changedSteps(wf: Workflow, state: RunState): AnyStep[] {
 export interface RunLive {
   resources: { name: string; status: { label: string; state: string }; restartable: boolean }[];
   runningAll: boolean;
+  /** Runs can be handed to workers here (the store is PostgreSQL). */
+  canQueue?: boolean | undefined;
+  /** Where the run stands on the queue, if it was ever queued. */
+  queue?: { queue: string; status: string; attempts: number; maxAttempts: number; worker: string | null; error: string | null } | undefined;
+}
+
+/** The run's place on the queue, in words: queued, running on which worker, failed after how many attempts. */
+function QueueBadge({ q }: { q: NonNullable<RunLive['queue']> }): Child {
+  if (q.status === 'queued') {
+    return <span class="badge badge-open" role="status">Queued on “{q.queue}”{q.attempts > 0 ? ` · retry ${q.attempts + 1} of ${q.maxAttempts}` : ''}</span>;
+  }
+  if (q.status === 'running') return <span class="badge badge-running" role="status">Running on worker {q.worker ?? '?'} · attempt {q.attempts} of {q.maxAttempts}</span>;
+  if (q.status === 'failed') {
+    return <span class="badge badge-failed" role="status" title={q.error ?? undefined}>Failed on a worker after {q.attempts} attempt{q.attempts === 1 ? '' : 's'}{q.error ? `: ${q.error}` : ''}</span>;
+  }
+  return <span class="badge badge-complete">Ran on worker {q.worker ?? '?'}</span>;
 }
 
 export function RunBar({ wf, state, csrf, live }: { wf: Workflow; state: RunState; csrf: string; live: RunLive }): Child {
@@ -35,7 +51,9 @@ export function RunBar({ wf, state, csrf, live }: { wf: Workflow; state: RunStat
   const resources = live.resources.length || wf.origin?.kind !== 'notebook' || !wf.origin.runner
     ? live.resources
     : [{ name: 'kernel', status: { label: `Kernel ${wf.origin.runner}`, state: 'not started' }, restartable: false }];
-  const canRunAll = !state.finalized && open >= 0 && !live.runningAll && state.steps[wf.steps[open]!.id]?.status !== 'running';
+  const onQueue = live.queue?.status === 'queued' || live.queue?.status === 'running';
+  const canRunAll = !state.finalized && open >= 0 && !live.runningAll && !onQueue && state.steps[wf.steps[open]!.id]?.status !== 'running';
+  const canQueue = canRunAll && live.canQueue === true;
   const target = open < 0 ? 'run-finish' : stepDomId(wf.steps[open]!.id);
   const jump = open < 0 ? (state.finalized ? 'Go to the end' : 'Go to Finish') : `Jump to step ${open + 1}`;
   return (
@@ -53,6 +71,7 @@ export function RunBar({ wf, state, csrf, live }: { wf: Workflow; state: RunStat
         Run <code>{state.key}</code>
       </span>
       <span class={`badge badge-${st.kind}`}>{st.label}</span>
+      {live.queue ? <QueueBadge q={live.queue} /> : null}
       <span class="run-bar-actions">
         {/* Without JavaScript a plain link; app.js also moves focus to the step's first field. */}
         <a href={`#${target}`} class="run-bar-jump" data-jump="current" aria-keyshortcuts="Alt+J">{jump}</a>
@@ -79,6 +98,12 @@ export function RunBar({ wf, state, csrf, live }: { wf: Workflow; state: RunStat
             <form method="post" action={urls.runAll(wf.id, state.key)} hx-post={urls.runAll(wf.id, state.key)} hx-target="#steps" hx-swap="outerHTML" class="inline-form">
               <Csrf token={csrf} />
               <button type="submit" class="small" title="Runs the remaining steps in order until one needs input or fails">▶▶ Run all remaining steps</button>
+            </form>
+          ) : null}
+          {canQueue ? (
+            <form method="post" action={urls.queueRun(wf.id, state.key)} hx-post={urls.queueRun(wf.id, state.key)} hx-target="#steps" hx-swap="outerHTML" class="inline-form">
+              <Csrf token={csrf} />
+              <button type="submit" class="secondary small" title="Hands the remaining steps to a railbook worker (on any machine that reaches the database); this page follows it">Run on a worker</button>
             </form>
           ) : null}
           {live.runningAll ? <span class="muted" role="status">Running all remaining steps… (Stop the running step to end it)</span> : null}

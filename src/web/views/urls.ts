@@ -18,6 +18,12 @@ export const urls = {
   undoRevert: (wf: string, key: string) => `${urls.run(wf, key)}/undo-revert`,
   events: (wf: string, key: string, step: string) => `${urls.step(wf, key, step)}/events`,
   profiles: () => '/profiles',
+  schedules: () => '/schedules',
+  /** A schedule's row on the Schedules page (GET /schedules/:name redirects there). */
+  schedule: (name: string) => `/schedules/${encodeURIComponent(name)}`,
+  schedulePause: (name: string) => `/schedules/${encodeURIComponent(name)}/pause`,
+  scheduleResume: (name: string) => `/schedules/${encodeURIComponent(name)}/resume`,
+  scheduleRemove: (name: string) => `/schedules/${encodeURIComponent(name)}/remove`,
   /** An artifact's file; `name` (the person's own file name) is what a download is saved as. */
   artifact: (path: string, name?: string) =>
     `/files/${path.split('/').map(encodeURIComponent).join('/')}${name ? `?name=${encodeURIComponent(name)}` : ''}`,
@@ -25,6 +31,8 @@ export const urls = {
   frame: (path: string) => `/files/frame/${path.split('/').map(encodeURIComponent).join('/')}`,
   restartResource: (wf: string, key: string, name: string) => `${urls.run(wf, key)}/resources/${encodeURIComponent(name)}/restart`,
   runAll: (wf: string, key: string) => `${urls.run(wf, key)}/run-all`,
+  /** "Run on a worker": the run's remaining steps, queued (PostgreSQL). */
+  queueRun: (wf: string, key: string) => `${urls.run(wf, key)}/queue`,
 };
 
 /** DOM id of a step's card. Step ids are [a-z0-9_], so they are safe in ids and selectors. */

@@ -1,4 +1,4 @@
-import type { Db } from './database.ts';
+import type { Db } from './sqlite-file.ts';
 import type { Statement } from 'better-sqlite3';
 
 /**

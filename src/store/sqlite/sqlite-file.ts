@@ -10,7 +10,7 @@ export type Db = Database.Database;
  * date. A busy timeout lets the CLI and a running server share the file: a writer waits for
  * the other's transaction instead of failing.
  */
-export function openDatabase(dataDir: string): Db {
+export function openSqliteFile(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, 'railbook.db'));
   db.pragma('busy_timeout = 10000');
