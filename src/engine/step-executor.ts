@@ -138,9 +138,8 @@ export class StepExecutor {
       // Deleted meanwhile: there is nothing left to record the outcome in.
       if (!st) throw new Error(`run "${key}" is gone`);
       const s = st.steps[stepId];
-      const ex = await tx.executions.get(key, stepId);
-      const ours = ex?.id === execId;
-      if (ours) await tx.executions.release(key, stepId);
+      const ex = await tx.executions.releaseOwn(key, stepId, execId);
+      const ours = ex !== undefined;
       // Cancelled, reverted, re-run or taken over meanwhile (the row is gone or another
       // execution's): this result belongs to no one any more.
       if (!ours || !s || s.status !== 'running') return st;

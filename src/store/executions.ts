@@ -69,6 +69,15 @@ export class Executions {
     await this.db.run('DELETE FROM executions WHERE run = ? AND step = ?', [run, step]);
   }
 
+  /**
+   * Releases the row if it is still this execution's (`id`), in one statement: resolves with its
+   * worker, or undefined when the row is gone or belongs to another execution (cancelled, reverted,
+   * re-run or taken over meanwhile).
+   */
+  async releaseOwn(run: string, step: string, id: string): Promise<{ worker: string | null } | undefined> {
+    return this.db.get<{ worker: string | null }>('DELETE FROM executions WHERE run = ? AND step = ? AND id = ? RETURNING worker', [run, step, id]);
+  }
+
   async setProgress(run: string, step: string, progress: string): Promise<void> {
     await this.db.run('UPDATE executions SET progress = ? WHERE run = ? AND step = ?', [progress, run, step]);
   }
