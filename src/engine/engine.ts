@@ -7,8 +7,8 @@ import { now } from './clock.ts';
 import { EngineError } from './errors.ts';
 import { checkSubmittable, discardUnclaimed, withKeptValues } from './step-rules.ts';
 import type { Registry } from './registry.ts';
-import { formatRunKey, validateRunKey } from './run-key.ts';
-import { emptyStep, newRunState, type RunState, type StepState } from './run-state.ts';
+import { emptyStep, type RunState, type StepState } from './run-state.ts';
+import { nextRunKey, openRun } from './run-open.ts';
 import { livePrepareContext } from './prepare-context.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limit.ts';
 import { prepareInput } from './step-input.ts';
@@ -21,8 +21,10 @@ import { RunResources, type ResourceStatus } from './run-resources.ts';
 import { runAllSteps, type RunAllResult } from './run-all.ts';
 import type { RunFilter, RunSummary } from '../store/run-repo.ts';
 import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
+import type { EngineEvents, SubmitResult } from './engine-events.ts';
 
 export { MAX_OUTPUT_JSON_BYTES } from './step-executor.ts';
+export type { EngineEvents, PartialEvent, ProgressEvent, SubmitResult } from './engine-events.ts';
 
 export interface EngineOptions {
   /** Largest file an upload or a job file may hold (default DEFAULT_MAX_UPLOAD_BYTES, 10 GB). */
@@ -33,35 +35,6 @@ export interface EngineOptions {
   leaseMs?: number | undefined;
   /** Who executes steps here, as people see it in the history (default host:pid). */
   worker?: string | undefined;
-}
-
-export interface SubmitResult {
-  /** The state right after the input was accepted (the step is `done`, or `running` if it has work to do). */
-  state: RunState;
-  /** Resolves with the state once the step has finished, failed or been cancelled. Never rejects. */
-  completion: Promise<RunState>;
-}
-
-export interface ProgressEvent {
-  run: string;
-  step: string;
-  progress: Progress;
-}
-
-export interface PartialEvent {
-  run: string;
-  step: string;
-  output: unknown;
-}
-
-export interface EngineEvents {
-  progress: [ProgressEvent];
-  /** A running step's output so far (ctx.partial), at most every PARTIAL_INTERVAL_MS. */
-  partial: [PartialEvent];
-  /** A run's resources changed (a kernel started, went busy, died, was shut down). */
-  resources: [string];
-  /** A run's state changed (any step, any cause). */
-  change: [string];
 }
 
 /**
@@ -131,50 +104,12 @@ export class Engine {
   /** The key `open` would give a new run of this workflow in this profile. */
   async nextKey(workflowId: string, profile?: string): Promise<string> {
     this.workflow(workflowId);
-    profile ??= await this.store.profiles.current();
-    let n = (await this.store.runs.maxNumber(profile, workflowId)) + 1;
-    while (await this.store.runs.exists(formatRunKey(profile, workflowId, n))) n++;
-    return formatRunKey(profile, workflowId, n);
+    return nextRunKey(this.store, workflowId, profile);
   }
 
-  /** Creates a run, or resumes it if the key exists. Without a key, takes the next free number. */
+  /** Creates a run, or resumes it if the key exists. Without a key, takes the next free number (see run-open.ts). */
   async open(workflowId: string, opts: { key?: string | undefined; profile?: string | undefined } = {}): Promise<{ state: RunState; created: boolean }> {
-    const wf = this.workflow(workflowId);
-    const typed = opts.key !== undefined && opts.key.trim() !== '' ? validateRunKey(opts.key) : undefined;
-    // Resuming an existing run needs no profile: that is looked up only to create one.
-    if (typed && opts.profile === undefined) {
-      const existing = await this.store.runs.summary(typed);
-      if (existing?.workflow === wf.id) return { state: await this.get(typed), created: false };
-    }
-    const profile = opts.profile ?? (await this.store.profiles.current());
-    if (!(await this.store.profiles.exists(profile))) throw new EngineError('not_found', `no profile "${profile}"`);
-    return this.store.tx(async (tx) => {
-      // Two processes creating the same key, or numbering runs of the same workflow, take turns.
-      await tx.lock(typed ? `run:${typed}` : `numbers:${JSON.stringify([profile, wf.id])}`);
-      if (typed) {
-        const existing = await tx.runs.lock(typed);
-        if (existing) {
-          if (existing.workflow !== wf.id) throw new EngineError('workflow_mismatch', `run "${typed}" belongs to workflow "${existing.workflow}", not "${wf.id}"`);
-          return { state: await this.orphans.reap(tx, existing), created: false };
-        }
-      }
-      let number: number | null = null;
-      let key = typed;
-      if (!key) {
-        number = (await tx.runs.maxNumber(profile, wf.id)) + 1;
-        while (await tx.runs.exists(formatRunKey(profile, wf.id, number))) number++;
-        key = formatRunKey(profile, wf.id, number);
-        // A key typed by someone else may be this very one: take its lock too.
-        await tx.lock(`run:${key}`);
-      }
-      const t = now();
-      const state = newRunState(wf.id, key, profile, wf.steps.map((s) => s.id), t);
-      // A notebook read from anywhere is known to this process only: the run remembers the file.
-      if (wf.origin) state.origin = { kind: wf.origin.kind, file: wf.origin.file };
-      await tx.runs.insert(state, number);
-      await tx.events.append(key, t, 'created', null, { workflow: wf.id, profile });
-      return { state, created: true };
-    });
+    return openRun({ store: this.store, get: (k) => this.get(k), reap: (tx, st) => this.orphans.reap(tx, st) }, this.workflow(workflowId), opts);
   }
 
   /** The run's state. Steps whose executing process has died are marked interrupted on the way. */
@@ -422,18 +357,7 @@ export class Engine {
 
   /** Marks steps whose executing process is gone as interrupted. Runs at start-up. */
   async recover(): Promise<void> {
-    const keys = new Set((await this.store.executions.all()).map((e) => e.run));
-    for (const st of await this.store.runs.withStatus('running')) keys.add(st.key);
-    for (const key of keys) {
-      if (await this.store.runs.exists(key)) {
-        await this.get(key);
-        continue;
-      }
-      // Rows of a run deleted meanwhile: nobody will record their outcome.
-      await this.store.tx(async (tx) => {
-        for (const e of await tx.executions.all()) if (e.run === key && !tx.executions.alive(e)) await tx.executions.release(key, e.step);
-      });
-    }
+    return this.orphans.recoverAll((key) => this.get(key));
   }
 
   // ---- run administration: archive, unarchive, delete, lists (see run-admin.ts) ----

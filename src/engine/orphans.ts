@@ -66,4 +66,23 @@ export class Orphans {
       await tx.events.append(key, t, 'interrupted', stepId);
     });
   }
+
+  /**
+   * At start-up: every run with a step that says running, or an execution row, is read once (which
+   * marks a dead owner's steps interrupted); rows of runs deleted meanwhile are dropped.
+   */
+  async recoverAll(get: (key: string) => Promise<RunState>): Promise<void> {
+    const keys = new Set((await this.store.executions.all()).map((e) => e.run));
+    for (const st of await this.store.runs.withStatus('running')) keys.add(st.key);
+    for (const key of keys) {
+      if (await this.store.runs.exists(key)) {
+        await get(key);
+        continue;
+      }
+      // Rows of a run deleted meanwhile: nobody will record their outcome.
+      await this.store.tx(async (tx) => {
+        for (const e of await tx.executions.all()) if (e.run === key && !tx.executions.alive(e)) await tx.executions.release(key, e.step);
+      });
+    }
+  }
 }
