@@ -18,6 +18,7 @@ import { workflowsCommand } from './commands/workflows.ts';
 import { workerCommand } from './commands/worker.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { modelsCommand } from './commands/models.ts';
 import { EXIT } from './exit-codes.ts';
 
 /**
@@ -63,6 +64,7 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   workerCommand(program);
   scheduleCommand(program);
   migrateCommand(program);
+  modelsCommand(program);
   return program;
 }
 
