@@ -17,6 +17,7 @@ import {
   type PullProgress,
   type ToolCall,
 } from './provider.ts';
+import { fetchFailure, isRecord, snippet } from './wire.ts';
 
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
 
@@ -179,7 +180,7 @@ export class OllamaProvider implements Provider {
       if (signal?.aborted) throw signal.reason;
       throw new ProviderError(
         'unreachable',
-        `Ollama is not answering at ${this.baseUrl} (${causeOf(err)}). Start it with \`ollama serve\`, or set RAILBOOK_AI_BASE_URL to where it runs.`,
+        `Ollama is not answering at ${this.baseUrl} (${fetchFailure(err)}). Start it with \`ollama serve\`, or set RAILBOOK_AI_BASE_URL to where it runs.`,
       );
     }
     if (res.ok) return res;
@@ -194,7 +195,7 @@ export class OllamaProvider implements Provider {
         404,
       );
     }
-    throw new ProviderError('http', `Ollama at ${this.baseUrl} refused ${path} with ${res.status}: ${said ?? clip(text.trim() || res.statusText)}`, res.status);
+    throw new ProviderError('http', `Ollama at ${this.baseUrl} refused ${path} with ${res.status}: ${said ?? snippet(text.trim() || res.statusText)}`, res.status);
   }
 
   private body(res: Response): ReadableStream<Uint8Array> {
@@ -213,14 +214,14 @@ export class OllamaProvider implements Provider {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new ProviderError('bad_response', `Ollama at ${this.baseUrl} answered with something that is not JSON: ${clip(text)}`);
+      throw new ProviderError('bad_response', `Ollama at ${this.baseUrl} answered with something that is not JSON: ${snippet(text)}`);
     }
   }
 
   /** Our own errors pass through; anything else while reading is the connection breaking. */
   private streamError(err: unknown): ProviderError {
     if (err instanceof ProviderError) return err;
-    return new ProviderError('stream_broken', `The connection to Ollama at ${this.baseUrl} broke off mid-answer (${causeOf(err)}).`);
+    return new ProviderError('stream_broken', `The connection to Ollama at ${this.baseUrl} broke off mid-answer (${fetchFailure(err)}).`);
   }
 }
 
@@ -334,10 +335,6 @@ function bad(what: string): ProviderError {
   return new ProviderError('bad_response', `Ollama sent ${what}; that is not its chat protocol.`);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isVector(v: unknown): v is number[] {
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }
@@ -351,18 +348,4 @@ function errorText(text: string): string | undefined {
     // not JSON: the caller shows the raw text
   }
   return undefined;
-}
-
-/** The low-level reason fetch hides in `cause` (ECONNREFUSED, ENOTFOUND, "other side closed"). */
-function causeOf(err: unknown): string {
-  const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
-  if (cause instanceof Error) {
-    const code = (cause as Error & { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function clip(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -16,6 +16,7 @@ import {
   type ToolCall,
 } from './provider.ts';
 import { readSse } from './sse.ts';
+import { fetchFailure, isRecord, snippet } from './wire.ts';
 
 export interface OpenAiOptions {
   /** e.g. http://127.0.0.1:1234/v1 */
@@ -97,10 +98,10 @@ export class OpenAiProvider implements Provider {
           break;
         }
         const chunk = this.parseChunk(event.event, event.data);
-        if (isObject(chunk.usage)) usage = toUsage(chunk.usage);
+        if (isRecord(chunk.usage)) usage = toUsage(chunk.usage);
         const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
-        if (!isObject(choice)) continue; // the usage chunk has no choices
-        const delta = isObject(choice.delta) ? choice.delta : {};
+        if (!isRecord(choice)) continue; // the usage chunk has no choices
+        const delta = isRecord(choice.delta) ? choice.delta : {};
         if (typeof delta.content === 'string' && delta.content !== '') yield { type: 'token', text: delta.content };
         if (Array.isArray(delta.tool_calls)) this.addFragments(calls, delta.tool_calls);
         if (typeof choice.finish_reason === 'string') reason = toReason(choice.finish_reason);
@@ -111,7 +112,7 @@ export class OpenAiProvider implements Provider {
         return;
       }
       if (err instanceof ProviderError) throw err;
-      throw this.fail('stream_broken', `The answer from ${this.base} broke off: ${describe(err)}`);
+      throw this.fail('stream_broken', `The answer from ${this.base} broke off: ${fetchFailure(err)}`);
     }
     if (!sawDone) {
       if (signal?.aborted) {
@@ -131,15 +132,15 @@ export class OpenAiProvider implements Provider {
     if (texts.length === 0) return [];
     const res = await this.send('/embeddings', { method: 'POST', body: JSON.stringify({ model, input: texts }), signal }, model);
     const json = await this.readJson(res, 'embeddings', signal);
-    const data = isObject(json) ? json.data : undefined;
+    const data = isRecord(json) ? json.data : undefined;
     if (!Array.isArray(data)) throw this.fail('bad_response', `${this.base}/embeddings answered without a "data" list.`);
     if (data.length !== texts.length) {
       throw this.fail('bad_response', `${this.base}/embeddings gave ${data.length} vectors for ${texts.length} texts.`);
     }
     const out: number[][] = new Array<number[]>(texts.length);
     for (const item of data) {
-      const index = isObject(item) ? item.index : undefined;
-      const vector = isObject(item) ? item.embedding : undefined;
+      const index = isRecord(item) ? item.index : undefined;
+      const vector = isRecord(item) ? item.embedding : undefined;
       if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= texts.length || out[index]) {
         throw this.fail('bad_response', `${this.base}/embeddings gave a vector with a missing, repeated or out-of-range index (${String(index)}).`);
       }
@@ -154,10 +155,10 @@ export class OpenAiProvider implements Provider {
   async models(signal?: AbortSignal): Promise<ModelInfo[]> {
     const res = await this.send('/models', { method: 'GET', signal });
     const json = await this.readJson(res, 'models', signal);
-    const data = isObject(json) ? json.data : undefined;
+    const data = isRecord(json) ? json.data : undefined;
     if (!Array.isArray(data)) throw this.fail('bad_response', `${this.base}/models answered without a "data" list.`);
     return data.map((m): ModelInfo => {
-      if (!isObject(m) || typeof m.id !== 'string') throw this.fail('bad_response', `${this.base}/models listed a model without an id.`);
+      if (!isRecord(m) || typeof m.id !== 'string') throw this.fail('bad_response', `${this.base}/models listed a model without an id.`);
       const info: ModelInfo = { id: m.id };
       if (typeof m.created === 'number' && m.created > 0) info.modified = new Date(m.created * 1000).toISOString();
       return info;
@@ -172,7 +173,7 @@ export class OpenAiProvider implements Provider {
       const more = list.length > 3 ? ', …' : '';
       return { ok: true, provider: 'openai', detail: `OpenAI-compatible server at ${this.base}: ${list.length} model${list.length === 1 ? '' : 's'}${names ? ` (${names}${more})` : ''}` };
     } catch (err) {
-      const detail = err instanceof ProviderError ? err.message : this.redact(`No answer from ${this.base}: ${describe(err)}`);
+      const detail = err instanceof ProviderError ? err.message : this.redact(`No answer from ${this.base}: ${fetchFailure(err)}`);
       return { ok: false, provider: 'openai', detail };
     }
   }
@@ -187,7 +188,7 @@ export class OpenAiProvider implements Provider {
       res = await this.fetchImpl(this.base + path, { method: init.method, headers, body: init.body ?? null, signal: init.signal ?? null });
     } catch (err) {
       if (init.signal?.aborted) throw err;
-      throw this.fail('unreachable', `Nothing answers at ${this.base}: ${describe(err)}`);
+      throw this.fail('unreachable', `Nothing answers at ${this.base}: ${fetchFailure(err)}`);
     }
     if (!res.ok) throw await this.httpError(res, model);
     return res;
@@ -214,7 +215,7 @@ export class OpenAiProvider implements Provider {
       text = await res.text();
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw this.fail('stream_broken', `The ${what} answer from ${this.base} broke off: ${describe(err)}`);
+      throw this.fail('stream_broken', `The ${what} answer from ${this.base} broke off: ${fetchFailure(err)}`);
     }
     try {
       return JSON.parse(text) as unknown;
@@ -231,13 +232,13 @@ export class OpenAiProvider implements Provider {
       if (eventType === 'error') throw this.fail('stream_broken', `${this.base} reported an error mid-answer: ${snippet(data)}`);
       throw this.fail('bad_response', `${this.base} streamed something that is not JSON: ${snippet(data)}`);
     }
-    if (!isObject(json)) throw this.fail('bad_response', `${this.base} streamed something that is not a chunk: ${snippet(data)}`);
+    if (!isRecord(json)) throw this.fail('bad_response', `${this.base} streamed something that is not a chunk: ${snippet(data)}`);
     // vLLM, llama.cpp and OpenAI itself report a failure after the stream began as an error object.
     if (json.error !== undefined && json.error !== null || eventType === 'error') {
       const info = errorInfo(data);
       throw this.fail('stream_broken', `${this.base} reported an error mid-answer: ${info.message ?? snippet(data)}`);
     }
-    if (!Array.isArray(json.choices) && !isObject(json.usage)) {
+    if (!Array.isArray(json.choices) && !isRecord(json.usage)) {
       throw this.fail('bad_response', `${this.base} streamed a chunk without "choices": ${snippet(data)}`);
     }
     return json;
@@ -245,12 +246,12 @@ export class OpenAiProvider implements Provider {
 
   private addFragments(calls: Map<number, PartialCall>, fragments: unknown[]): void {
     fragments.forEach((f, position) => {
-      if (!isObject(f)) throw this.fail('bad_response', `${this.base} streamed a tool call that is not an object.`);
+      if (!isRecord(f)) throw this.fail('bad_response', `${this.base} streamed a tool call that is not an object.`);
       const index = typeof f.index === 'number' ? f.index : position;
       const partial = calls.get(index) ?? { id: '', name: '', args: '' };
       calls.set(index, partial);
       if (typeof f.id === 'string' && f.id !== '' && partial.id === '') partial.id = f.id;
-      const fn = isObject(f.function) ? f.function : {};
+      const fn = isRecord(f.function) ? f.function : {};
       if (typeof fn.name === 'string' && fn.name !== '' && partial.name === '') partial.name = fn.name;
       if (typeof fn.arguments === 'string') partial.args += fn.arguments;
     });
@@ -264,7 +265,7 @@ export class OpenAiProvider implements Provider {
     } catch {
       throw this.fail('bad_response', `${this.base} asked for tool "${partial.name}" with arguments that are not JSON: ${snippet(partial.args)}`);
     }
-    if (!isObject(args)) throw this.fail('bad_response', `${this.base} asked for tool "${partial.name}" with arguments that are not a JSON object: ${snippet(partial.args)}`);
+    if (!isRecord(args)) throw this.fail('bad_response', `${this.base} asked for tool "${partial.name}" with arguments that are not a JSON object: ${snippet(partial.args)}`);
     return { id: partial.id || `call_${randomUUID()}`, name: partial.name, arguments: args };
   }
 
@@ -316,8 +317,8 @@ function errorInfo(text: string): { message?: string; code?: string } {
   } catch {
     return {};
   }
-  if (!isObject(json)) return {};
-  const err = isObject(json.error) ? json.error : json;
+  if (!isRecord(json)) return {};
+  const err = isRecord(json.error) ? json.error : json;
   const message = typeof err.message === 'string' ? err.message : typeof json.error === 'string' ? json.error : typeof json.detail === 'string' ? json.detail : undefined;
   const code = typeof err.code === 'string' ? err.code : undefined;
   const out: { message?: string; code?: string } = {};
@@ -342,24 +343,4 @@ async function readCapped(res: Response): Promise<string> {
     await reader.cancel().catch(() => undefined);
   }
   return text;
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}
-
-/** The useful part of a fetch failure: undici hides the reason (ECONNREFUSED, "other side closed") in `cause`. */
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code} (${cause.message})` : cause.message;
-  }
-  return err.message;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
