@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine.ts';
 import type { Schedule } from '../store/schedules.ts';
-import { firesBetween, lastFireBetween } from './cron.ts';
+import { firesBetween, lastFireBetween, nextFires } from './cron.ts';
 import { fireSchedule } from './fire.ts';
 
 /** A fire time older than this when the scheduler started was missed (nobody was up to fire it). */
@@ -103,7 +103,7 @@ export class Scheduler {
       await this.fire(s, t.toISOString());
       await store.schedules.advance(s.name, t.toISOString());
     }
-    const [next] = firesBetweenNext(spec, nowDate);
+    const [next] = nextFires(spec, nowDate, 1);
     if (next) this.nextWake = Math.min(this.nextWake, next.getTime());
   }
 
@@ -121,8 +121,4 @@ export class Scheduler {
       this.events.onFire?.(s.name, fireAt, { error });
     }
   }
-}
-
-function firesBetweenNext(spec: { cron: string; tz: string | null }, after: Date): Date[] {
-  return firesBetween(spec, after, new Date(after.getTime() + MAX_SLEEP_MS * 2), 1);
 }

@@ -1,4 +1,4 @@
-import type { SqlSession } from './sql.ts';
+import { dbClockMs, type SqlSession } from './sql.ts';
 import { processIdentity, processState } from './process-identity.ts';
 
 export interface Execution {
@@ -39,11 +39,8 @@ export class Executions {
     return this.db.dialect === 'postgres';
   }
 
-  /** The database's clock, in ms since the epoch, as an SQL expression. */
   private get dbNow(): string {
-    return this.db.dialect === 'postgres'
-      ? 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)'
-      : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+    return dbClockMs(this.db.dialect);
   }
 
   async claim(run: string, step: string, owner: string, started: string, id: string, worker: string | null = null, leaseMs = LEASE_MS): Promise<void> {

@@ -1,4 +1,4 @@
-import type { SqlSession } from './sql.ts';
+import { dbClockMs, type SqlSession } from './sql.ts';
 
 export type QueueStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -116,9 +116,7 @@ export class Workers {
   constructor(private readonly db: SqlSession) {}
 
   private get dbNow(): string {
-    return this.db.dialect === 'postgres'
-      ? 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)'
-      : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+    return dbClockMs(this.db.dialect);
   }
 
   async register(id: string, name: string, queues: readonly string[], t: string): Promise<void> {

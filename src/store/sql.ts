@@ -33,6 +33,16 @@ export interface SqlDatabase extends SqlSession {
   readonly closed: boolean;
 }
 
+/**
+ * The database's clock in ms since the epoch, as an SQL expression: leases and worker heartbeats
+ * are judged by it, the one clock every machine on the database shares.
+ */
+export function dbClockMs(dialect: Dialect): string {
+  return dialect === 'postgres'
+    ? 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)'
+    : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+}
+
 /** Refuses a call on the database itself from inside one of its transactions (it would wait on itself). */
 export class NestedTransactionError extends Error {
   constructor() {
