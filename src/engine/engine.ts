@@ -20,7 +20,7 @@ import { RunAdmin, type RunInventory } from './run-admin.ts';
 import { RunResources, type ResourceStatus } from './run-resources.ts';
 import { runAllSteps, type RunAllResult } from './run-all.ts';
 import type { RunFilter, RunSummary } from '../store/run-repo.ts';
-import { findStep, type AnyStep, type Progress, type Workflow } from './workflow.ts';
+import { findStep, type AnyStep, type Progress, type StepAi, type Workflow } from './workflow.ts';
 import type { EngineEvents, SubmitResult } from './engine-events.ts';
 
 export { MAX_OUTPUT_JSON_BYTES } from './step-executor.ts';
@@ -35,6 +35,11 @@ export interface EngineOptions {
   leaseMs?: number | undefined;
   /** Who executes steps here, as people see it in the history (default host:pid). */
   worker?: string | undefined;
+  /**
+   * The model steps ask for comments (`ctx.ai`), e.g. `peanutGallery(…)` of src/ai. Without it a
+   * comment resolves `unavailable` and the step goes on.
+   */
+  ai?: StepAi | undefined;
 }
 
 /**
@@ -78,7 +83,7 @@ export class Engine {
       busy: (key) => this.executor.running().some(([run]) => run === key),
       changed: (key) => this.bus.emit('resources', key),
     });
-    this.executor = new StepExecutor(store, this.bus, this.resources, this.owner, this.leaseMs);
+    this.executor = new StepExecutor(store, this.bus, this.resources, this.owner, this.leaseMs, opts.ai);
     this.orphans = new Orphans(store, this.executor, this.owner, (key) => this.bus.emit('change', key));
     this.admin = new RunAdmin({
       store,

@@ -6,7 +6,7 @@ import { StepFailure } from './errors.ts';
 import { LeaseHeartbeat } from './lease-heartbeat.ts';
 import type { RunResources } from './run-resources.ts';
 import type { RunState, StepState } from './run-state.ts';
-import type { AnyStep, Progress } from './workflow.ts';
+import type { AnyStep, ModelComment, Progress, StepAi, StepAiContext, StepPlace } from './workflow.ts';
 
 /** Outputs larger than this belong in an artifact file, not in the state JSON. */
 export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
@@ -43,6 +43,7 @@ export class StepExecutor {
     private readonly resources: RunResources,
     owner: string,
     leaseMs: number,
+    private readonly ai: StepAi = NO_AI,
   ) {
     this.heartbeat = new LeaseHeartbeat(store, owner, leaseMs, () => this.running(), (run, step) => this.stopLost(run, step));
   }
@@ -106,6 +107,7 @@ export class StepExecutor {
           },
           partial: (output) => this.reportPartial(key, step.id, active, output),
           resource: (name, create) => this.resources.use(key, name, create),
+          ai: this.stepAi({ profile: state.profile, runKey: key, workflowId: state.workflow, stepId: step.id, stepTitle: step.title }, active.controller.signal),
         });
         if (active.controller.signal.aborted) throw active.controller.signal.reason;
         outcome = { status: 'done', output: toJson(out, step.id) };
@@ -160,6 +162,20 @@ export class StepExecutor {
     return st;
   }
 
+  /** `ctx.ai` of one step: the engine's StepAi told where it is asked from and the step's signal. */
+  private stepAi(place: StepPlace, signal: AbortSignal): StepAiContext {
+    return {
+      comment: async (req) => {
+        try {
+          return await this.ai.comment({ ...req, place, signal });
+        } catch (e) {
+          // The contract is "never rejects": a broken StepAi must not fail the step it comments on.
+          return { status: signal.aborted ? 'stopped' : 'failed', text: '', note: errorMessage(e) };
+        }
+      },
+    };
+  }
+
   private reportPartial(key: string, stepId: string, active: ActiveStep, output: unknown): void {
     if (active.controller.signal.aborted) return;
     active.partial = output;
@@ -192,6 +208,15 @@ export class StepExecutor {
     }
   }
 }
+
+/** Without a model (EngineOptions.ai unset), a comment says so and the step goes on. */
+const NO_AI: StepAi = {
+  comment: async (): Promise<ModelComment> => ({
+    status: 'unavailable',
+    text: '',
+    note: 'No AI model is connected to this Railbook process, so this step could not ask one for a comment.',
+  }),
+};
 
 function activeId(key: string, stepId: string): string {
   return `${key}\u0000${stepId}`;

@@ -39,6 +39,59 @@ export interface StepContext<I, Prev> {
    * about reverts (see run-resources.ts).
    */
   resource<T extends RunResource>(name: string, create: (hooks: ResourceHooks) => Promise<T>): Promise<T>;
+  /** The AI model, for a short comment on the step's data (the "peanut gallery"). */
+  ai: StepAiContext;
+}
+
+/**
+ * A model's comment on a step's data, as a step keeps it in its output (so a revert clears it like
+ * any output). `streaming` only while it arrives; `stopped` when the step's signal stopped it;
+ * `unavailable` when no model is connected (`note` says how to connect one); `failed` when the
+ * model broke off (`note` says why; `text` keeps what came before).
+ */
+export interface ModelComment {
+  status: 'streaming' | 'done' | 'stopped' | 'unavailable' | 'failed';
+  /** The model's markdown: untrusted, render it with the modelComment view (sanitized). */
+  text: string;
+  model?: string | undefined;
+  /** For a person: the help when unavailable, the error when failed, a cut at the token limit. */
+  note?: string | undefined;
+}
+
+export interface ModelCommentRequest {
+  /** What to comment on, in words ("What stands out in these numbers?"). */
+  prompt: string;
+  /** The step's data, sent as JSON within a budget. */
+  data?: unknown;
+  /** Longest answer, in tokens (default 300). */
+  maxTokens?: number | undefined;
+  /**
+   * The comment so far (status `streaming`), once when the model is asked and then per token: hand
+   * it to `partial` to show it live, e.g. `onText: (comment) => partial({ ...stats, comment })`.
+   */
+  onText?: ((soFar: ModelComment) => void) | undefined;
+}
+
+/** What a step sees as `ctx.ai`. Never rejects: no model, a failure or a stop are in the status. */
+export interface StepAiContext {
+  comment(req: ModelCommentRequest): Promise<ModelComment>;
+}
+
+/** Where a comment is asked from: the system prompt names it, the chat files it under it. */
+export interface StepPlace {
+  profile: string;
+  runKey: string;
+  workflowId: string;
+  stepId: string;
+  stepTitle: string;
+}
+
+/**
+ * What the engine is given (EngineOptions.ai) to serve `ctx.ai`: the engine adds the step's place
+ * and its AbortSignal (stopping the step stops the model). src/ai implements it (peanut-gallery.ts).
+ */
+export interface StepAi {
+  comment(req: ModelCommentRequest & { place: StepPlace; signal: AbortSignal }): Promise<ModelComment>;
 }
 
 export interface RenderContext {

@@ -24,3 +24,4 @@ export { codeView, highlightCode, type HighlightResult } from './code.tsx';
 export { linkOut } from './link-out.tsx';
 export { keyValues, type KeyValuesOptions } from './key-values.tsx';
 export { formatBytes, describeArtifact } from './format.ts';
+export { modelComment, type ModelComment } from './model-comment.tsx';

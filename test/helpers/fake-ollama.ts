@@ -38,6 +38,11 @@ export interface ChatScript {
   splitLines?: boolean;
   /** Sends this body verbatim instead (status 200, NDJSON), for protocol garbage. */
   raw?: string;
+  /**
+   * After the token at index `after` is written, waits for `release` before going on: lets a test
+   * look at a half-streamed answer without depending on timing.
+   */
+  hold?: { after: number; release: Promise<unknown> };
 }
 
 export interface RecordedRequest {
@@ -219,6 +224,7 @@ export class FakeOllama {
       if (i > 0 && s.delayMs) await pause(s.delayMs, res);
       if (gone()) return;
       await send({ model, created_at: stamp(), message: { role: 'assistant', content: token }, done: false });
+      if (s.hold && s.hold.after === i) await Promise.race([s.hold.release, new Promise((r) => res.once('close', r))]);
     }
     if (s.toolCalls && s.toolCalls.length > 0) {
       if (s.delayMs) await pause(s.delayMs, res);
