@@ -6,6 +6,7 @@
  */
 import type { AiSettings, Sourced } from './ai-settings.ts';
 import { AI_ENV } from './ai-settings.ts';
+import { LlamaProvider } from './llama.ts';
 import { DEFAULT_OLLAMA_URL, OllamaProvider } from './ollama.ts';
 import { OpenAiProvider } from './openai.ts';
 import type { Provider } from './provider.ts';
@@ -59,14 +60,10 @@ export async function chooseProvider(settings: AiSettings, opts: ChooseOptions =
     if (file === undefined) {
       return {
         provider: undefined,
-        help: [
-          `${said} (the embedded llama.cpp), but no model file is set: set ${AI_ENV.modelFile} to a GGUF file.`,
-          '',
-          embeddedComing(undefined),
-        ].join('\n'),
+        help: [`${said} (the embedded llama.cpp), but no model file is set: set ${AI_ENV.modelFile} to a GGUF file.`, '', howToGetGguf(settings)].join('\n'),
       };
     }
-    return { provider: undefined, help: [`${said} with the model file ${file}.`, '', embeddedComing(file)].join('\n') };
+    return { provider: new LlamaProvider({ modelFile: file }), why: `${said}: the embedded llama.cpp with ${file}` };
   }
 
   // Nothing set: look. Both probes run at once; the order decides, not which answers first.
@@ -88,9 +85,16 @@ export async function chooseProvider(settings: AiSettings, opts: ChooseOptions =
     notes.push(`- ${serverHealth.detail} (the server of ${origin(settings.baseUrl, 'baseUrl')})`);
   }
 
+  // The file is checked (there, and a GGUF) but not loaded: loading waits for the first question.
   const file = settings.modelFile.value;
   if (file !== undefined) {
-    return { provider: undefined, help: [`${origin(settings.modelFile, 'modelFile')} names the model file ${file}.`, '', embeddedComing(file), '', 'What was tried:', ...notes].join('\n') };
+    const embedded = new LlamaProvider({ modelFile: file });
+    try {
+      await embedded.models();
+      return { provider: embedded, why: `${origin(settings.modelFile, 'modelFile')}: the embedded llama.cpp with ${file}` };
+    } catch (e) {
+      notes.push(`- ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return { provider: undefined, help: [`No AI model is available. What was tried:`, ...notes, '', howToGetOne(settings)].join('\n') };
 }
@@ -114,20 +118,30 @@ export function howToGetOne(settings: AiSettings): string {
     `  2. Or point ${AI_ENV.baseUrl} at an OpenAI-compatible server, for example:`,
     ...SERVER_EXAMPLES.map((l) => `   ${l}`),
     `     (and ${AI_ENV.apiKey} if it needs a key; ${AI_ENV.chatModel} names the model to use).`,
-    `  3. Or set ${AI_ENV.modelFile} to a GGUF file on this machine, for the embedded llama.cpp`,
-    '     provider (coming in a later version of Railbook).',
+    `  3. Or set ${AI_ENV.modelFile} to a GGUF file on this machine: Railbook runs it itself`,
+    '     (embedded llama.cpp, no server to install).',
+    ...GGUF_WHERE.map((l) => `  ${l}`),
     'The Settings page saves the same settings; the environment variables win over saved ones.',
   ].join('\n');
 }
 
-function embeddedComing(file: string | undefined): string {
-  const gguf = file === undefined ? 'model.gguf' : shellWord(file);
+/** Where GGUF files come from, for help texts. */
+const GGUF_WHERE = [
+  '   GGUF files are on Hugging Face (https://huggingface.co/models?library=gguf), for example',
+  '   a Q4_K_M file of Gemma 3 1B or Qwen 3 1.7B (about 1 GB); download one and point at it.',
+];
+
+/** The help when the embedded provider is chosen without a file. */
+function howToGetGguf(settings: AiSettings): string {
+  const chat = settings.chatModel.value ?? SUGGESTED_CHAT_MODEL;
   return [
-    'The embedded llama.cpp provider is coming in a later version of Railbook. Meanwhile:',
-    `  - serve the same GGUF file with llama.cpp's server:  llama-server -m ${gguf}`,
-    `    and set ${AI_ENV.provider}=openai ${AI_ENV.baseUrl}=http://127.0.0.1:8080/v1`,
-    `  - or install Ollama (https://ollama.com/download), run  ollama pull ${SUGGESTED_CHAT_MODEL}`,
-    `    and set ${AI_ENV.provider}=ollama (or leave it unset: Railbook finds Ollama by itself).`,
+    `Set ${AI_ENV.modelFile} (or the model file on the Settings page) to the path of a GGUF file.`,
+    ...GGUF_WHERE,
+    'Or, instead of the embedded provider, use',
+    `  - Ollama (https://ollama.com/download, then  ollama pull ${shellWord(chat)}): set ${AI_ENV.provider}=ollama,`,
+    '    or leave it unset and Railbook finds Ollama by itself;',
+    `  - an OpenAI-compatible server: set ${AI_ENV.provider}=openai and ${AI_ENV.baseUrl}, for example:`,
+    ...SERVER_EXAMPLES.map((l) => `  ${l}`),
   ].join('\n');
 }
 

@@ -3,12 +3,15 @@
 // for Ollama on its default port, the tests point it at a port where nothing listens, so what
 // they see does not depend on whether a real Ollama runs on this machine. SQLite only: the
 // settings are a few keys in the store, the same on either backend.
+import { statSync, writeFileSync } from 'node:fs';
+import path, { basename } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command, CommanderError } from 'commander';
 import { loadAiSettings, saveAiSettings, type AiSettings, type AiSettingsPatch } from '../../src/ai/ai-settings.ts';
 import { chooseProvider, type Choice } from '../../src/ai/choose-provider.ts';
 import type { Provider } from '../../src/ai/provider.ts';
+import { LlamaProvider } from '../../src/ai/llama.ts';
 import { OllamaProvider } from '../../src/ai/ollama.ts';
 import { OpenAiProvider } from '../../src/ai/openai.ts';
 import { modelsCommand, type ModelsDeps } from '../../src/cli/commands/models.ts';
@@ -18,6 +21,7 @@ import { closedPort, FakeOllama } from '../helpers/fake-ollama.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.ts';
 import { railbookCli, type CliResult } from '../helpers/railbook-cli.ts';
 import { tempDir } from '../helpers/temp-engine.ts';
+import { tinyModelFile } from '../helpers/tiny-gguf.ts';
 
 const SECRET = 'sk-live-4b8e1f0a9d7c-must-not-leak';
 const AI_VARS = ['RAILBOOK_AI_PROVIDER', 'RAILBOOK_AI_BASE_URL', 'RAILBOOK_AI_API_KEY', 'RAILBOOK_AI_CHAT_MODEL', 'RAILBOOK_AI_EMBED_MODEL', 'RAILBOOK_AI_MODEL_FILE'];
@@ -130,11 +134,30 @@ describe('chooseProvider', () => {
     assert.ok(help.includes('(the server of RAILBOOK_AI_BASE_URL)'), help);
   });
 
-  test('a GGUF file alone: the embedded provider is coming, and what to do meanwhile', async () => {
+  test('nothing answers, a GGUF file is configured: the embedded llama.cpp with that file', async () => {
+    const file = tinyModelFile();
+    const c = chosen(await chooseProvider(await settings({ RAILBOOK_AI_MODEL_FILE: file }), { ollamaUrl: nowhere }));
+    assert.ok(c.provider instanceof LlamaProvider);
+    assert.equal(c.provider.modelFile, file);
+    assert.equal(c.why, `RAILBOOK_AI_MODEL_FILE: the embedded llama.cpp with ${file}`);
+    const saved = chosen(await chooseProvider(await settings({}, { modelFile: file }), { ollamaUrl: nowhere }));
+    assert.ok(saved.provider instanceof LlamaProvider);
+    assert.match(saved.why, /^the saved setting modelFile: /);
+  });
+
+  test('the order: Ollama, then a configured server, before a GGUF file', async () => {
+    const file = tinyModelFile();
+    assert.equal(chosen(await chooseProvider(await settings({ RAILBOOK_AI_MODEL_FILE: file }), { ollamaUrl: ollama.url })).provider.kind, 'ollama');
+    const both = await settings({ RAILBOOK_AI_MODEL_FILE: file, RAILBOOK_AI_BASE_URL: openai.baseUrl });
+    assert.equal(chosen(await chooseProvider(both, { ollamaUrl: nowhere })).provider.kind, 'openai');
+  });
+
+  test('a configured GGUF file that is not there: the help says so, and how to get a model', async () => {
     const help = helpOf(await chooseProvider(await settings({ RAILBOOK_AI_MODEL_FILE: '/models/tiny model.gguf' }), { ollamaUrl: nowhere }));
-    assert.match(help, /embedded llama\.cpp provider is coming/);
-    assert.match(help, /llama-server -m '\/models\/tiny model\.gguf'/);
-    assert.match(help, /RAILBOOK_AI_PROVIDER=openai RAILBOOK_AI_BASE_URL=http:\/\/127\.0\.0\.1:8080\/v1/);
+    assert.match(help, /No AI model is available/);
+    assert.ok(help.includes('- The model file /models/tiny model.gguf does not exist. Set RAILBOOK_AI_MODEL_FILE'), help);
+    assert.match(help, /ollama pull gemma3:1b/);
+    assert.match(help, /Hugging Face/);
   });
 
   describe('an explicit provider is used as configured', () => {
@@ -165,14 +188,24 @@ describe('chooseProvider', () => {
       assert.match(c.why, /^the saved setting provider is ollama/);
     });
 
-    test('llama, with or without a model file: not there yet, says what to use meanwhile', async () => {
+    test('llama with a model file: the embedded llama.cpp, even while an Ollama answers, without checking the file first', async () => {
+      const c = chosen(await chooseProvider(await settings({ RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: '/m/tiny.gguf' }), { ollamaUrl: ollama.url }));
+      assert.ok(c.provider instanceof LlamaProvider);
+      assert.equal(c.provider.modelFile, '/m/tiny.gguf');
+      assert.equal(c.why, 'RAILBOOK_AI_PROVIDER is llama: the embedded llama.cpp with /m/tiny.gguf');
+      // The missing file is said on first use, with what to do.
+      const health = await c.provider.health();
+      assert.equal(health.ok, false);
+      assert.match(health.detail, /\/m\/tiny\.gguf does not exist\. Set RAILBOOK_AI_MODEL_FILE/);
+    });
+
+    test('llama without a model file: help on getting a GGUF file, and the other two ways', async () => {
       const without = helpOf(await chooseProvider(await settings({ RAILBOOK_AI_PROVIDER: 'llama' }), { ollamaUrl: ollama.url }));
-      assert.match(without, /no model file is set/);
-      assert.match(without, /embedded llama\.cpp provider is coming/);
-      const withFile = helpOf(await chooseProvider(await settings({ RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: '/m/tiny.gguf' }), { ollamaUrl: ollama.url }));
-      assert.match(withFile, /embedded llama\.cpp provider is coming/);
-      assert.match(withFile, /llama-server -m \/m\/tiny\.gguf/);
-      assert.match(withFile, /ollama/i);
+      assert.match(without, /no model file is set: set RAILBOOK_AI_MODEL_FILE to a GGUF file/);
+      assert.match(without, /huggingface\.co/);
+      assert.match(without, /ollama pull gemma3:1b/);
+      assert.match(without, /RAILBOOK_AI_PROVIDER=openai and RAILBOOK_AI_BASE_URL/);
+      assert.match(without, /LM Studio/);
     });
   });
 
@@ -295,9 +328,39 @@ describe('railbook models', () => {
       assert.match(r.stderr, /RAILBOOK_AI_BASE_URL/);
       assert.match(r.stderr, /RAILBOOK_AI_MODEL_FILE/);
     }
-    const llama = await railbook(['models'], { RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: '/m/tiny.gguf' });
+    const llama = await railbook(['models'], { RAILBOOK_AI_PROVIDER: 'llama' });
     assert.equal(llama.code, 1);
-    assert.match(llama.stderr, /embedded llama\.cpp provider is coming/);
+    assert.match(llama.stderr, /no model file is set/);
+  });
+
+  test('the embedded provider: lists its one model, the GGUF file, with its size and time', async () => {
+    const file = tinyModelFile();
+    const r = await railbook(['models'], { RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: file });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    const size = statSync(file).size;
+    assert.match(lines[1]!, new RegExp(`^${basename(file).replace(/\./g, '\\.')}\\s+${Math.round(size / 1000)} kB\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`));
+    assert.match(r.stderr, /RAILBOOK_AI_PROVIDER is llama: the embedded llama\.cpp with /);
+    const j = await railbook(['models', '--json'], { RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: file });
+    assert.equal(j.code, 0, j.stderr);
+    assert.deepEqual(JSON.parse(j.stdout), {
+      provider: 'llama',
+      why: `RAILBOOK_AI_PROVIDER is llama: the embedded llama.cpp with ${file}`,
+      models: [{ id: basename(file), size, modified: statSync(file).mtime.toISOString(), family: null }],
+    });
+  });
+
+  test('the embedded provider with a file that is missing or not a GGUF: what is wrong, exit 1', async () => {
+    const missing = await railbook(['models'], { RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: '/m/tiny.gguf' });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, '');
+    assert.match(missing.stderr, /^railbook: The model file \/m\/tiny\.gguf does not exist\. Set RAILBOOK_AI_MODEL_FILE/);
+    const text = path.join(cliDir.dir, 'notes.gguf');
+    writeFileSync(text, 'just some notes, not a model\n');
+    const notGguf = await railbook(['models'], { RAILBOOK_AI_PROVIDER: 'llama', RAILBOOK_AI_MODEL_FILE: text });
+    assert.equal(notGguf.code, 1);
+    assert.match(notGguf.stderr, /is not a GGUF model/);
   });
 
   test('a provider error prints its message, exit 1', async () => {

@@ -36,7 +36,8 @@ export function modelsCommand(program: Command, deps: ModelsDeps = {}): void {
     .addHelpText('after', `
 The provider is chosen as the chat chooses it: the one set by RAILBOOK_AI_PROVIDER (or on the
 Settings page) as configured; else Ollama if it answers on its default port (11434); else the
-server at RAILBOOK_AI_BASE_URL. Which one was used is said on stderr.
+server at RAILBOOK_AI_BASE_URL; else the embedded llama.cpp with the GGUF file at
+RAILBOOK_AI_MODEL_FILE. Which one was used is said on stderr.
 
 Environment (wins over the settings saved on the Settings page):
   RAILBOOK_AI_PROVIDER     ollama | openai (any OpenAI-compatible server) | llama (embedded, GGUF)
@@ -47,6 +48,7 @@ Environment (wins over the settings saved on the Settings page):
   RAILBOOK_AI_CHAT_MODEL   the model the chat uses
   RAILBOOK_AI_EMBED_MODEL  the model that embeds documents for memory
   RAILBOOK_AI_MODEL_FILE   a GGUF file for the embedded llama.cpp provider
+  RAILBOOK_AI_THREADS      CPU threads for the embedded provider (default 1)
 
 Exit codes: 0 listed (an empty list too), 1 no model provider is available (what to do is
 printed on stderr) or the provider failed, 2 a setting is not valid.
