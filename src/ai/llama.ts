@@ -17,6 +17,7 @@
  *   name (as `models()` lists it), its path, or '' and refuses any other name, so vectors are never
  *   stored under the name of a model that did not make them.
  */
+import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -49,7 +50,7 @@ import {
 export interface LlamaOptions {
   /** The GGUF file. */
   modelFile: string;
-  /** CPU threads per context; default RAILBOOK_AI_THREADS, else 1. */
+  /** CPU threads per context; default RAILBOOK_AI_THREADS, else half the CPUs (at least 1). */
   threads?: number | undefined;
   /** Tokens per context; default the model's training context, at most 4096. */
   contextSize?: number | undefined;
@@ -78,7 +79,9 @@ export class LlamaProvider implements Provider {
     // "~/models/x.gguf" as people write it in a form; the shell expands it only on the command line.
     const file = opts.modelFile.replace(/^~(?=$|[\\/])/, homedir());
     this.modelFile = path.resolve(file);
-    this.threads = opts.threads ?? envThreads() ?? 1;
+    // Half the CPUs leaves room for the server and the rest of the machine; on a 2-core machine
+    // llama.cpp's own default (all of them) was measured 20× slower than one thread.
+    this.threads = opts.threads ?? envThreads() ?? Math.max(1, Math.floor(availableParallelism() / 2));
     this.contextSize = opts.contextSize;
     this.parallel = Math.max(1, opts.parallel ?? 2);
   }
