@@ -1,17 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { loadAiSettings } from '../ai/ai-settings.ts';
+import { createChatService, type RailbookChatService } from '../ai/chat/chat-service.ts';
+import type { ChatEvent, ChatService, ChatTurnRequest } from '../ai/chat/chat-types.ts';
+import { openChatMemory, type ChatMemory } from '../ai/chat/chat-memory.ts';
+import { describePlace } from '../ai/chat/place.ts';
 import type { Engine } from '../engine/engine.ts';
 import { EngineError } from '../engine/errors.ts';
 import { filesRoute } from './files.ts';
+import { ChatStreams } from './chat-streams.ts';
 import { apiRoutes } from './routes/api.ts';
 import { assetsRoute } from './routes/assets.ts';
-import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
+import { chatRoutes } from './routes/chat.tsx';
+import { chrome, isHx, noStore, settleWithin, statusOf } from './routes/common.ts';
 import { profileRoutes } from './routes/profiles.tsx';
 import { runBarRoutes } from './routes/run-bar.tsx';
 import { runControlRoutes } from './routes/run-controls.tsx';
 import { runRoutes } from './routes/runs.tsx';
 import { scheduleRoutes } from './routes/schedules.tsx';
+import { ReadinessCache, settingsRoutes } from './routes/settings.tsx';
 import { stepRoutes } from './routes/steps.tsx';
 import { requestSizeLimit } from './body-limit.ts';
 import { security } from './security/index.ts';
@@ -21,6 +29,18 @@ import { MessagePage } from './views/message-page.tsx';
 export interface AppOptions {
   /** Access token required on every request (set when bound to a non-loopback address). */
   accessToken?: string | undefined;
+  /** The chat beside every page. Default: one over the data folder's memory, opened on first use. */
+  chat?: ChatService | undefined;
+  /** Where the AI settings' `RAILBOOK_AI_*` variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** What closing an app must also close: its live chat turns, and the memory it opened. */
+const closers = new WeakMap<Hono, () => Promise<void>>();
+
+/** Stops the app's live chat turns and closes what it opened itself (server.ts calls it on close). */
+export async function closeApp(app: Hono): Promise<void> {
+  await closers.get(app)?.();
 }
 
 /** The whole web app as one Hono instance; `server.ts` binds it to a socket. */
@@ -34,6 +54,17 @@ export async function createApp(engine: Engine, opts: AppOptions = {}): Promise<
   app.route('/assets', assetsRoute());
   app.route('/files', filesRoute(engine.store.dataDir, engine.store.artifacts.remote ? (p) => engine.store.artifacts.ensureLocal(p) : undefined));
   app.route('/api', apiRoutes(engine));
+  const env = opts.env ?? process.env;
+  const own = opts.chat ? undefined : defaultChat(engine, env);
+  const chat = opts.chat ?? own!.chat;
+  const streams = new ChatStreams();
+  const readiness = new ReadinessCache(chat);
+  closers.set(app, async () => {
+    await streams.stopAll();
+    await own?.close();
+  });
+  app.route('/', chatRoutes(engine, { chat, streams, readiness }));
+  app.route('/', settingsRoutes(engine, { chat, readiness, env }));
   app.route('/', profileRoutes(engine));
   app.route('/', scheduleRoutes(engine));
   app.route('/', stepRoutes(engine));
@@ -70,4 +101,45 @@ async function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500
   } catch {
     return c.text(`${title}: ${message}`, status);
   }
+}
+
+/**
+ * The chat `railbook serve` gets without further wiring: the data folder's memory (memory.db)
+ * and the AI settings in force. Nothing is opened until the chat is first used, so a page, a
+ * test or a server that never shows the chat never touches the memory file.
+ */
+function defaultChat(engine: Engine, env: NodeJS.ProcessEnv): { chat: ChatService & { refresh(): void }; close(): Promise<void> } {
+  let memory: ChatMemory | undefined;
+  let service: RailbookChatService | undefined;
+  const get = (): RailbookChatService => {
+    if (service) return service;
+    memory = openChatMemory(engine.store.dataDir);
+    service = createChatService({
+      conversations: memory.conversations,
+      notes: memory.notes,
+      settings: () => loadAiSettings(engine.store, env),
+      // The workflow, the step on screen and the run's values, as the run page shows them.
+      place: (place) => describePlace(engine, place),
+      onBackgroundError: (err) => console.error('railbook: chat background work failed:', err),
+    });
+    return service;
+  };
+  const chat = {
+    async *turn(req: ChatTurnRequest): AsyncGenerator<ChatEvent> {
+      yield* get().turn(req);
+    },
+    history: async (profile: string, o?: { limit?: number | undefined }) => get().history(profile, o),
+    search: async (profile: string, q: string, o?: { limit?: number | undefined }) => get().search(profile, q, o),
+    newConversation: async (profile: string) => get().newConversation(profile),
+    readiness: async (signal?: AbortSignal) => get().readiness(signal),
+    refresh: () => service?.refresh(),
+  };
+  return {
+    chat,
+    close: async () => {
+      // A summary being made is let finish (it was asked for), but a slow model does not hold the server's close.
+      if (service) await settleWithin(service.idle(), 10_000);
+      memory?.memory.close();
+    },
+  };
 }

@@ -43,6 +43,8 @@ const SOURCES: Record<string, { load: () => Uint8Array; type: string }> = {
   'highlight.css': { load: highlightTheme, type: CSS },
   'app.js': { load: file(() => path.join(here, 'static/app.js')), type: JS },
   'app.css': { load: file(() => path.join(here, 'static/app.css')), type: CSS },
+  'chat.js': { load: file(() => path.join(here, 'static/chat.js')), type: JS },
+  'chat.css': { load: file(() => path.join(here, 'static/chat.css')), type: CSS },
   'outputs.css': { load: file(() => path.join(here, 'static/outputs.css')), type: CSS },
   'favicon.svg': { load: file(() => path.join(here, 'static/favicon.svg')), type: 'image/svg+xml' },
 };

@@ -5,7 +5,8 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Engine } from '../engine/engine.ts';
 import { sweepStaleUploads } from '../store/uploaded-file.ts';
-import { createApp } from './app.tsx';
+import type { ChatService } from '../ai/chat/chat-types.ts';
+import { closeApp, createApp } from './app.tsx';
 import { DEFAULT_HOST, DEFAULT_PORT } from './listen-defaults.ts';
 
 export interface StartServerOptions {
@@ -16,6 +17,10 @@ export interface StartServerOptions {
   port?: number | undefined;
   /** Access token to require. Generated when the host is not loopback and none is given. */
   token?: string | undefined;
+  /** The chat beside every page; default: one over the data folder's memory (see createApp). */
+  chat?: ChatService | undefined;
+  /** Where the AI settings' `RAILBOOK_AI_*` variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface RunningServer {
@@ -62,7 +67,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   // Temp uploads a killed server left behind (a live one's, sharing the folder, are kept).
   sweepStaleUploads(opts.engine.store.dataDir);
-  const app = await createApp(opts.engine, { accessToken: token });
+  const app = await createApp(opts.engine, { accessToken: token, chat: opts.chat, env: opts.env });
   const server = await listen(app, bindHost, port);
   const addr = server.address() as AddressInfo;
 
@@ -71,7 +76,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url: `http://${urlHost(bindHost)}:${addr.port}/${token ? `?token=${encodeURIComponent(token)}` : ''}`,
     host: bindHost,
     port: addr.port,
-    close: () => (closing ??= closeServer(server, opts.engine)),
+    close: () => (closing ??= closeServer(server, opts.engine, () => closeApp(app))),
   };
   if (token !== undefined) running.token = token;
   return running;
@@ -124,10 +129,13 @@ function urlHost(host: string): string {
   return isIPv6(host) ? `[${host}]` : host;
 }
 
-async function closeServer(server: Server, engine: Engine): Promise<void> {
+async function closeServer(server: Server, engine: Engine, closeAppParts: () => Promise<void>): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Live chat answers stop (they are stored as stopped) before the connections go.
+  const appClosed = closeAppParts();
   // Idle keep-alive sockets and long-lived responses (SSE) would otherwise hold close() open.
   server.closeAllConnections();
   await closed;
+  await appClosed;
   await engine.shutdown();
 }

@@ -1,6 +1,9 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { assetUrl } from '../assets.ts';
+import type { ChatPlace } from '../../ai/chat/chat-types.ts';
+import { ChatSlot, chatUrls } from './chat-pane.tsx';
+import { HealthSlot } from './health-badge.tsx';
 import { urls } from './urls.ts';
 
 /** What every page's frame needs: the CSRF token, the menus, and where we are. */
@@ -32,8 +35,23 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export function Layout(props: { chrome: Chrome; title: string; children?: Child; aside?: Child; wide?: boolean }): Child {
+export interface LayoutProps {
+  chrome: Chrome;
+  title: string;
+  children?: Child;
+  /** More for the right pane, under the chat (the run's history). */
+  aside?: Child;
+  wide?: boolean;
+  /** Where the person is, told to the chat (default: the page's workflow, if any). */
+  chatPlace?: ChatPlace | undefined;
+  /** False on the pages that are the chat themselves: no pane beside them. */
+  chat?: boolean | undefined;
+}
+
+export function Layout(props: LayoutProps): Child {
   const { chrome } = props;
+  const withChat = props.chat !== false;
+  const place: ChatPlace = props.chatPlace ?? (chrome.workflowId ? { workflowId: chrome.workflowId } : {});
   return (
     <>
       {raw('<!doctype html>')}
@@ -52,17 +70,22 @@ export function Layout(props: { chrome: Chrome; title: string; children?: Child;
           <link rel="stylesheet" href={assetUrl('outputs.css')} />
           <script src={assetUrl('htmx.min.js')} defer></script>
           <script src={assetUrl('htmx-sse.js')} defer></script>
+          <link rel="stylesheet" href={assetUrl('chat.css')} />
           <script src={assetUrl('app.js')} defer></script>
+          <script src={assetUrl('chat.js')} defer></script>
         </head>
         <body hx-ext="sse" hx-headers={JSON.stringify({ 'X-CSRF-Token': chrome.csrf })}>
           <a class="skip-link" href="#main">Skip to content</a>
           <Header chrome={chrome} />
           <main id="main" class="container-fluid">
             <div id="flash" role="alert" aria-live="assertive" hidden></div>
-            {props.aside ? (
+            {props.aside || withChat ? (
               <div class="panes">
                 <div class="pane-main">{props.children}</div>
-                <aside class="pane-side" aria-label="Run details">{props.aside}</aside>
+                <aside class="pane-side" aria-label={props.aside ? 'Chat and run details' : 'Chat'}>
+                  {withChat ? <ChatSlot place={place} /> : null}
+                  {props.aside}
+                </aside>
               </div>
             ) : (
               <div class="pane-single">{props.children}</div>
@@ -84,6 +107,12 @@ function Header({ chrome }: { chrome: Chrome }): Child {
           </li>
         </ul>
         <ul>
+          <li>
+            <HealthSlot />
+          </li>
+          <li>
+            <a href={chatUrls.settings()} aria-current={chrome.path.startsWith(chatUrls.settings()) ? 'page' : undefined}>Settings</a>
+          </li>
           <li>
             <a href={urls.schedules()} aria-current={chrome.path.startsWith(urls.schedules()) ? 'page' : undefined}>Schedules</a>
           </li>

@@ -39,10 +39,13 @@ export function Steps({ v }: { v: RunView }): Child {
 
 export function RunPage(props: { chrome: Chrome; v: RunView; events: RunEvent[] }): Child {
   const { v } = props;
+  // The chat is told about the step on screen: the first one not done (the last one when all are).
+  const step = v.cards.find((m) => m.status !== 'done') ?? v.cards[v.cards.length - 1];
   return (
     <Layout
       chrome={props.chrome}
       title={`${v.state.key} · ${v.wf.title}`}
+      chatPlace={{ workflowId: v.wf.id, runKey: v.state.key, stepId: step?.step.id }}
       aside={<History wf={v.wf} state={v.state} events={props.events} />}
     >
       <nav aria-label="Breadcrumb" class="breadcrumb">
