@@ -4,6 +4,7 @@
 import { notebookCellOverhead } from './notebook-cell-overhead.ts';
 import { notebookRun } from './notebook-run.ts';
 import { queueThroughput } from './queue-throughput.ts';
+import { retrieval } from './retrieval.ts';
 import { stepLatency } from './step-latency.ts';
 import { uploadThroughput } from './upload-throughput.ts';
 
@@ -13,6 +14,7 @@ const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
   ['notebook-cell-overhead', notebookCellOverhead],
   ['notebook-run', notebookRun],
   ['queue-throughput', queueThroughput],
+  ['retrieval', retrieval],
 ];
 
 let failed = false;
