@@ -103,7 +103,8 @@ export class LlamaProvider implements Provider {
       return;
     }
     const loaded = await this.loaded();
-    const history = toHistory(req.messages);
+    // A context holds prompt and answer together: the prompt gets at most three quarters of it.
+    const history = fitHistory(toHistory(req.messages), (t) => loaded.model.tokenize(t).length, Math.floor((loaded.contextSize * 3) / 4));
     const functions = req.tools && req.tools.length > 0 ? toFunctions(req.tools) : undefined;
     const lease = await loaded.lease(signal);
     if (!lease) {
@@ -368,7 +369,7 @@ class LoadedModel {
     this.name = path.basename(file);
   }
 
-  private get contextSize(): number {
+  get contextSize(): number {
     return this.settings.contextSize ?? Math.min(this.model.trainContextSize, MAX_DEFAULT_CONTEXT);
   }
 
@@ -507,6 +508,42 @@ export function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
     }
   }
   return history;
+}
+
+/**
+ * Makes the history fit `budget` tokens, as counted by the model's own tokenizer: the oldest turns
+ * after the system prompt go first (the newest turn always stays), then the system prompt is cut,
+ * then the newest turn. Without this a long prompt on a small context fails in llama.cpp's
+ * context shift instead of answering.
+ */
+export function fitHistory(history: ChatHistoryItem[], count: (text: string) => number, budget: number): ChatHistoryItem[] {
+  const size = (h: ChatHistoryItem): number => count(itemText(h)) + 8;
+  const items = history.map((h) => ({ h, n: size(h) }));
+  let total = items.reduce((a, b) => a + b.n, 0);
+  if (total <= budget) return history;
+  const firstTurn = items[0]?.h.type === 'system' ? 1 : 0;
+  while (total > budget && items.length - firstTurn > 1) total -= items.splice(firstTurn, 1)[0]!.n;
+  for (const i of firstTurn === 1 ? [0, items.length - 1] : [items.length - 1]) {
+    const it = items[i];
+    if (total <= budget || !it || it.h.type === 'model') continue;
+    const text = itemText(it.h);
+    const textTokens = Math.max(1, it.n - 8);
+    const keep = Math.max(0, textTokens - (total - budget));
+    // Tokens to characters by this text's own ratio, rounded down: the cut errs on the short side.
+    const cut = text.slice(0, Math.floor((text.length * keep) / textTokens));
+    it.h = { ...it.h, text: cut } as ChatHistoryItem;
+    const n = size(it.h);
+    total += n - it.n;
+    it.n = n;
+  }
+  return items.map((i) => i.h);
+}
+
+function itemText(h: ChatHistoryItem): string {
+  if (h.type === 'model') {
+    return h.response.map((r) => (typeof r === 'string' ? r : r.type === 'segment' ? r.text : JSON.stringify(r.params ?? null) + JSON.stringify(r.result ?? null))).join('');
+  }
+  return typeof h.text === 'string' ? h.text : JSON.stringify(h.text);
 }
 
 /** The tool specs as node-llama-cpp functions (no handlers: the caller runs the tools). */

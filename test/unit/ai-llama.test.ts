@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { LlamaProvider, sharedLlama, toFunctions, toGbnfSchema, toHistory, unloadLlamaModels } from '../../src/ai/llama.ts';
+import { fitHistory, LlamaProvider, sharedLlama, toFunctions, toGbnfSchema, toHistory, unloadLlamaModels } from '../../src/ai/llama.ts';
+import type { ChatHistoryItem } from 'node-llama-cpp';
 import { ProviderError, type ChatChunk, type ChatMessage, type ChatRequest, type ToolSpec } from '../../src/ai/provider.ts';
 import { tinyModelFile, writeTinyGguf } from '../helpers/tiny-gguf.ts';
 
@@ -354,5 +355,35 @@ describe('sharing', () => {
     // Released once unused (disposal runs in the background).
     for (let i = 0; i < 100 && !before.disposed; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(before.disposed, true);
+  });
+});
+
+describe('a prompt longer than the context', () => {
+  test('fitHistory drops the oldest turns first, then cuts the system prompt, and keeps the newest turn', () => {
+    const count = (t: string) => t.length; // one token per character, like the tiny model's vocabulary
+    const history: ChatHistoryItem[] = [
+      { type: 'system', text: 'S'.repeat(300) },
+      { type: 'user', text: 'old question' },
+      { type: 'model', response: ['old answer'] },
+      { type: 'user', text: 'newest question' },
+    ];
+    assert.deepEqual(fitHistory(history, count, 10_000), history, 'what fits is left alone');
+    const fitted = fitHistory(history, count, 200);
+    assert.deepEqual(fitted.map((h) => h.type), ['system', 'user']);
+    assert.equal((fitted[1] as { text: string }).text, 'newest question');
+    const total = fitted.reduce((n, h) => n + count((h as { text: string }).text) + 8, 0);
+    assert.ok(total <= 200, `fits: ${total}`);
+  });
+
+  test('the embedded model answers a prompt far longer than its context instead of failing', async () => {
+    const p = new LlamaProvider({ modelFile: await tinyModelFile(), threads: 1 });
+    const chunks: ChatChunk[] = [];
+    const messages: ChatMessage[] = [{ role: 'system', content: 'notes and place '.repeat(2000) }];
+    for (let i = 0; i < 20; i++) messages.push({ role: 'user', content: `question ${i} `.repeat(50) }, { role: 'assistant', content: `answer ${i} `.repeat(50) });
+    messages.push({ role: 'user', content: 'and now?' });
+    for await (const c of p.chat({ model: '', messages, maxTokens: 4, temperature: 0 })) chunks.push(c);
+    const done = chunks.at(-1);
+    assert.equal(done?.type, 'done');
+    assert.ok(chunks.some((c) => c.type === 'token'), 'it answered');
   });
 });
