@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printing a ratio against a peer measured in the same run.
 // One failing benchmark does not stop the others; the command then exits with 1 (at once: a
 // benchmark that failed half-way may have left its servers listening).
+import { chatFirstToken } from './chat-first-token.ts';
 import { notebookCellOverhead } from './notebook-cell-overhead.ts';
 import { notebookRun } from './notebook-run.ts';
 import { queueThroughput } from './queue-throughput.ts';
@@ -15,6 +16,7 @@ const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
   ['notebook-run', notebookRun],
   ['queue-throughput', queueThroughput],
   ['retrieval', retrieval],
+  ['chat-first-token', chatFirstToken],
 ];
 
 let failed = false;

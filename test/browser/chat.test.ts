@@ -99,6 +99,31 @@ describe('browser: chat pane', () => {
       assert.equal(asked.messages.at(-1)!.content, 'line one\nline two');
     }));
 
+  test('an answer whose POST stream breaks off is followed over its own stream to the end', () =>
+    t.withPage(async (page) => {
+      fake.chat = { tokens: ['Dropped', ' but', ' **recovered**'], delayMs: 20 };
+      await openPane(page, t.app.base);
+      // The POST's stream is cut after its first event (the bubble): chat.js must reconnect.
+      let cut = 0;
+      await page.route('**/chat', async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        const res = await route.fetch();
+        const body = await res.text();
+        cut++;
+        await route.fulfill({ status: res.status(), headers: res.headers(), body: body.slice(0, body.indexOf('\n\n') + 2) });
+      });
+      const box = page.getByLabel('Message', { exact: true });
+      await box.fill('Cut me off');
+      await box.press('Enter');
+      const done = page.locator('#chat-log .chat-assistant.chat-done').last();
+      await done.waitFor();
+      assert.equal(cut, 1, 'the POST was the one cut');
+      assert.match(await done.innerText(), /Dropped but recovered/);
+      assert.equal(await done.locator('strong').innerText(), 'recovered');
+      assert.equal(await page.getByRole('button', { name: 'Send' }).isVisible(), true, 'Send is back');
+      await page.unroute('**/chat');
+    }));
+
   test('Stop ends a slow answer, from the keyboard; the partial answer stays', () =>
     t.withPage(async (page) => {
       fake.chat = { tokens: ['Once upon a time', ...Array.from({ length: 300 }, (_, i) => ` word${i}`)], delayMs: 100 };

@@ -3,6 +3,9 @@
 // stream carries is HTML rendered and sanitized on the server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { renderModelTextStreaming } from '../../src/ai/render-model-text.ts';
+import type { LiveTurn } from '../../src/web/chat-streams.ts';
+import { streamingHtml } from '../../src/web/views/chat-pane.tsx';
 import { FakeOllama } from '../helpers/fake-ollama.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
@@ -60,6 +63,18 @@ function assertInert(html: string): void {
   assert.doesNotMatch(html, /href="\s*javascript:/i, 'no javascript: link');
   assert.doesNotMatch(html, /javascript:/i, 'no javascript: URL anywhere in an attribute');
 }
+
+describe('the streaming answer\'s HTML', () => {
+  test('plain first words take the short road, with the same HTML the renderer makes', () => {
+    const live = (text: string): LiveTurn => ({ id: 'x', startedAt: 0, text, tools: [], citations: [], done: undefined, version: 1, firstTokenAt: undefined });
+    const plain = ['Hello', ' Hello', '   three', 'Hello there', 'a,b;c', 'Why?', 'Yes!', '12', '1 2', 'Hi ', 'a  b', 'Über', '中文', 'é'];
+    const marked = ['    code', '1. item', '1) item', '- item', '# head', 'a_b_', '*x*', '<b>x</b>', 'a & b', 'www.example.com', 'a@b.com', 'http://x', 'x.', 'a\nb', '"q"', "it's", '', ' ', '!', '?a'];
+    for (const text of [...plain, ...marked]) {
+      const expected = text === '' ? '<p class="chat-waiting muted">…</p>' : renderModelTextStreaming(text);
+      assert.equal(streamingHtml(live(text)), expected, JSON.stringify(text));
+    }
+  });
+});
 
 describe('chat on the web', () => {
   let fake: FakeOllama;
@@ -154,6 +169,35 @@ describe('chat on the web', () => {
     const again = await readSse(await fetch(app.base + url));
     assert.deepEqual(again.map((e) => e.event), ['done']);
     assert.equal(again[0]!.data, done);
+  });
+
+  test('the POST asked for a stream answers with it: the bubble first, then the answer; the token is still required', async () => {
+    const asked = fake.requests.filter((r) => r.path === '/api/chat').length;
+    const streamHeaders = { 'HX-Request': 'true', Accept: 'text/event-stream' };
+    // Without the token (or from another site) nothing streams and nothing starts.
+    assert.equal((await post('/chat', { message: 'hi' }, streamHeaders)).status, 403);
+    const crossSite = await post('/chat', { message: 'hi' }, { ...streamHeaders, 'X-CSRF-Token': csrf, Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' });
+    assert.equal(crossSite.status, 403);
+    assert.equal(fake.requests.filter((r) => r.path === '/api/chat').length, asked, 'the model was never asked');
+
+    fake.chat = { tokens: ['**Streamed**', ' at once. ', ...HOSTILE, 'End.'], delayMs: 10 };
+    const res = await post('/chat', { message: 'Stream it', wf: 'hello' }, { ...streamHeaders, 'X-CSRF-Token': csrf });
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/, 'the security headers are on the stream too');
+    const events = await readSse(res);
+    const kinds = events.map((e) => e.event);
+    assert.equal(kinds[0], 'turn', 'the bubble comes first');
+    assert.match(events[0]!.data, /<li class="chat-turn chat-user">[\s\S]*Stream it/);
+    const url = streamUrl(events[0]!.data);
+    assert.ok(url, 'the bubble names the GET stream, for reconnecting');
+    assert.ok(kinds.includes('html'), 'the text came as it streamed');
+    assert.equal(kinds.at(-1), 'done');
+    for (const e of events.slice(1)) assertInert(e.data);
+    assert.match(events.at(-1)!.data, /<strong>Streamed<\/strong> at once\.[\s\S]*End\./);
+    // The same answer is still there to reconnect to.
+    const again = await readSse(await fetch(app.base + url));
+    assert.deepEqual(again.map((e) => e.event), ['done']);
+    assert.equal(again[0]!.data, events.at(-1)!.data);
   });
 
   test('Stop ends a slow answer; what came so far stays, marked stopped', async () => {

@@ -56,9 +56,7 @@ export function chatRoutes(engine: Engine, deps: ChatRouteDeps): Hono {
 
   app.post('/chat', async (c) => {
     // Read straight from Node's request (form-body.ts): the web Request's stream costs more here.
-    (globalThis as any).__mark?.('route');
     const body = await formBody(c);
-    (globalThis as any).__mark?.('body');
     const message = typeof body.message === 'string' ? body.message : '';
     const place = readPlace((n) => body[n]);
     if (message.trim() === '' || message.length > MESSAGE_MAX_CHARS) {
@@ -66,13 +64,17 @@ export function chatRoutes(engine: Engine, deps: ChatRouteDeps): Hono {
       return c.text(why, 422);
     }
     const profile = await engine.store.profiles.current();
-    (globalThis as any).__mark?.('profile');
     // Started before anything is rendered: the first token is on its way while the page is answered.
     const turn = streams.start((signal) => chat.turn({ profile, message, place, signal }));
     noStore(c);
     // chat.js asks for the answer's stream in the same request: no second round trip before the
     // first token. The bubble goes first (it names the GET stream, for reconnecting).
-    if (wantsStream(c)) { const h = String(await (<TurnStarted message={message} turn={turn} />)); (globalThis as any).__mark?.('rendered'); const r = followTurn(c, streams, turn.id, h); (globalThis as any).__mark?.('written'); return r; }
+    if (wantsStream(c)) {
+      // The turn first: its setup (the message stored, the context built) runs on to the model
+      // before the bubble is rendered and written, which then happen while the model works.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return followTurn(c, streams, turn.id, String(await (<TurnStarted message={message} turn={turn} />)));
+    }
     if (isHx(c)) return c.html(<TurnStarted message={message} turn={turn} />);
     await streams.finished(turn.id, c.req.raw.signal);
     return c.redirect(`${chatUrls.page(place)}#chat-log`, 303);
@@ -183,6 +185,7 @@ function followTurn(c: Context, streams: ChatStreams, id: string, first?: string
   }
   const ac = new AbortController();
   outgoing.once('close', () => ac.abort());
+  // Node's server already turns Nagle off; said here too because each small event must leave at once.
   outgoing.socket?.setNoDelay(true);
   outgoing.writeHead(200, headers);
   // The headers (and the bubble) leave now, whatever the model does.

@@ -201,9 +201,21 @@ export function FinalAnswer({ turn }: { turn: LiveTurn }): Child {
   );
 }
 
+/**
+ * Text that markdown and the sanitizer leave as it is, in one paragraph: words (letters and
+ * digits), single-line, with spaces and a few marks that mean nothing to either (no `.` or `)`,
+ * which can start a list after a digit; no `:`, `@`, `/` or `www`-style dots, which can become
+ * links; at most 3 leading spaces, 4 make code). The first words of most answers look like this.
+ */
+const PLAIN_WORDS = /^ {0,3}[\p{L}\p{N}][ \p{L}\p{N},;!?]*$/u;
+
 /** The partial answer's HTML (what the stream's `html` events carry). */
 export function streamingHtml(turn: LiveTurn): string {
-  return turn.text === '' ? '<p class="chat-waiting muted">…</p>' : renderModelTextStreaming(turn.text);
+  if (turn.text === '') return '<p class="chat-waiting muted">…</p>';
+  // The first token is on the page's path to its first words: plain words skip the markdown
+  // parser and the sanitizer (a quarter of a millisecond), with the very same HTML as their output.
+  if (PLAIN_WORDS.test(turn.text)) return `<p>${turn.text}</p>\n`;
+  return renderModelTextStreaming(turn.text);
 }
 
 /** The person's message and the answer that streams: what `POST /chat` answers to chat.js. */
