@@ -125,9 +125,10 @@ export async function openEngine(opts: GlobalOptions, o: EngineOptions = {}): Pr
   }
   if (o.warn !== false) warnLoadErrors(registry);
   try {
-    const { leaseFrom } = await import('./queue-options.ts');
+    const [{ leaseFrom }, { stepAi }] = await Promise.all([import('./queue-options.ts'), import('../ai/step-ai.ts')]);
     const leaseMs = o.leaseMs ?? leaseFrom(undefined);
-    return await Engine.start(store, registry, { maxUploadBytes: o.maxUploadBytes, resourceIdleMs: o.resourceIdleMs, worker: o.worker, leaseMs });
+    // Steps that ask the model for a comment (the peanut gallery) use the same settings as the chat.
+    return await Engine.start(store, registry, { maxUploadBytes: o.maxUploadBytes, resourceIdleMs: o.resourceIdleMs, worker: o.worker, leaseMs, ai: stepAi(store) });
   } catch (e) {
     await store.close();
     throw e;

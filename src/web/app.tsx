@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { loadAiSettings } from '../ai/ai-settings.ts';
-import { createChatService, type RailbookChatService } from '../ai/chat/chat-service.ts';
 import type { ChatEvent, ChatService, ChatTurnRequest } from '../ai/chat/chat-types.ts';
-import { openChatMemory, type ChatMemory } from '../ai/chat/chat-memory.ts';
+import { assistantFor, type Assistant } from '../ai/assistant.ts';
+import { MEMORY_FILE } from '../ai/memory/memory-db.ts';
 import { describePlace } from '../ai/chat/place.ts';
 import type { Engine } from '../engine/engine.ts';
 import { EngineError } from '../engine/errors.ts';
@@ -13,7 +15,7 @@ import { ChatStreams } from './chat-streams.ts';
 import { apiRoutes } from './routes/api.ts';
 import { assetsRoute } from './routes/assets.ts';
 import { chatRoutes } from './routes/chat.tsx';
-import { chrome, isHx, noStore, settleWithin, statusOf } from './routes/common.ts';
+import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
 import { profileRoutes } from './routes/profiles.tsx';
 import { runBarRoutes } from './routes/run-bar.tsx';
 import { runControlRoutes } from './routes/run-controls.tsx';
@@ -55,7 +57,7 @@ export async function createApp(engine: Engine, opts: AppOptions = {}): Promise<
   app.route('/files', filesRoute(engine.store.dataDir, engine.store.artifacts.remote ? (p) => engine.store.artifacts.ensureLocal(p) : undefined));
   app.route('/api', apiRoutes(engine));
   const env = opts.env ?? process.env;
-  const own = opts.chat ? undefined : defaultChat(engine, env);
+  const own = opts.chat ? undefined : defaultAssistant(engine, env);
   const chat = opts.chat ?? own!.chat;
   const streams = new ChatStreams();
   const readiness = new ReadinessCache(chat);
@@ -104,42 +106,35 @@ async function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500
 }
 
 /**
- * The chat `railbook serve` gets without further wiring: the data folder's memory (memory.db)
- * and the AI settings in force. Nothing is opened until the chat is first used, so a page, a
- * test or a server that never shows the chat never touches the memory file.
+ * The chat `railbook serve` gets without further wiring: the data folder's assistant (memory.db,
+ * see ai/assistant.ts) with the AI settings in force. It is opened at start only when the memory
+ * file exists (so an unfinished re-embed resumes after a restart); otherwise on first use, so a
+ * page, a test or a server that never shows the chat never creates the file.
  */
-function defaultChat(engine: Engine, env: NodeJS.ProcessEnv): { chat: ChatService & { refresh(): void }; close(): Promise<void> } {
-  let memory: ChatMemory | undefined;
-  let service: RailbookChatService | undefined;
-  const get = (): RailbookChatService => {
-    if (service) return service;
-    memory = openChatMemory(engine.store.dataDir);
-    service = createChatService({
-      conversations: memory.conversations,
-      notes: memory.notes,
-      settings: () => loadAiSettings(engine.store, env),
-      // The workflow, the step on screen and the run's values, as the run page shows them.
-      place: (place) => describePlace(engine, place),
-      onBackgroundError: (err) => console.error('railbook: chat background work failed:', err),
-    });
-    return service;
+function defaultAssistant(engine: Engine, env: NodeJS.ProcessEnv): { chat: ChatService & { refresh(): void }; assistant: () => Assistant; close(): Promise<void> } {
+  let held: ReturnType<typeof assistantFor> | undefined;
+  const get = (): Assistant => {
+    if (!held) {
+      held = assistantFor({
+        dataDir: engine.store.dataDir,
+        settings: () => loadAiSettings(engine.store, env),
+        // The workflow, the step on screen and the run's values, as the run page shows them.
+        place: (place) => describePlace(engine, place),
+      });
+      held.assistant.embedding.kick();
+    }
+    return held.assistant;
   };
+  if (existsSync(path.join(engine.store.dataDir, MEMORY_FILE))) get();
   const chat = {
     async *turn(req: ChatTurnRequest): AsyncGenerator<ChatEvent> {
-      yield* get().turn(req);
+      yield* get().chat.turn(req);
     },
-    history: async (profile: string, o?: { limit?: number | undefined }) => get().history(profile, o),
-    search: async (profile: string, q: string, o?: { limit?: number | undefined }) => get().search(profile, q, o),
-    newConversation: async (profile: string) => get().newConversation(profile),
-    readiness: async (signal?: AbortSignal) => get().readiness(signal),
-    refresh: () => service?.refresh(),
+    history: async (profile: string, o?: { limit?: number | undefined }) => get().chat.history(profile, o),
+    search: async (profile: string, q: string, o?: { limit?: number | undefined }) => get().chat.search(profile, q, o),
+    newConversation: async (profile: string) => get().chat.newConversation(profile),
+    readiness: async (signal?: AbortSignal) => get().chat.readiness(signal),
+    refresh: () => held?.assistant.settingsChanged(),
   };
-  return {
-    chat,
-    close: async () => {
-      // A summary being made is let finish (it was asked for), but a slow model does not hold the server's close.
-      if (service) await settleWithin(service.idle(), 10_000);
-      memory?.memory.close();
-    },
-  };
+  return { chat, assistant: get, close: async () => held?.release() };
 }
