@@ -19,6 +19,9 @@ import { workerCommand } from './commands/worker.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { modelsCommand } from './commands/models.ts';
+import { chatCommand } from './commands/chat.ts';
+import { memoryCommand } from './commands/memory.ts';
+import { memoryNotesCommand } from './commands/memory-notes.ts';
 import { EXIT } from './exit-codes.ts';
 
 /**
@@ -42,6 +45,8 @@ Examples:
   railbook export default-hello-01 > job.json
   railbook run job.json --key hello-again  replay it as a new run
   railbook new report --title "Weekly report"
+  railbook chat "what does this run do?"   ask the AI model (Ollama, an OpenAI-compatible server or a GGUF file)
+  railbook memory add notes/ https://example.com/guide   documents the chat can cite
 
 Every command takes --data-dir <dir> (default: $RAILBOOK_DATA_DIR, else ./data).
 Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
@@ -65,6 +70,8 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   scheduleCommand(program);
   migrateCommand(program);
   modelsCommand(program);
+  chatCommand(program);
+  memoryNotesCommand(memoryCommand(program));
   return program;
 }
 

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { RailbookChatService } from '../../ai/chat/chat-service.ts';
 import type { ChatEvent, Citation } from '../../ai/chat/chat-types.ts';
-import type { MemoryDb } from '../../ai/memory/memory-db.ts';
 import type { Store } from '../../store/store.ts';
 import { openStore, withGlobalOptions, type GlobalOptions } from '../context.ts';
 
@@ -119,16 +118,15 @@ interface OpenChat {
 
 /** The chat on the data folder's memory, with the settings read from the store for every turn. */
 async function openChat(opts: Options, deps: ChatDeps): Promise<OpenChat> {
-  const [{ Store }, { resolveDataDir }, { loadAiSettings, AiSettingsError }, { chooseProvider }, memory, { CliError, EXIT }] = await Promise.all([
+  const [{ Store }, { resolveDataDir }, { loadAiSettings, AiSettingsError }, { chooseProvider }, { openAssistant }, { CliError, EXIT }] = await Promise.all([
     import('../../store/store.ts'),
     import('../../store/data-dir.ts'),
     import('../../ai/ai-settings.ts'),
     import('../../ai/choose-provider.ts'),
-    import('../../ai/chat/chat-memory.ts'),
+    import('../../ai/assistant.ts'),
     import('../exit-codes.ts'),
   ]);
   const store: Store = await openStore(opts, resolveDataDir, (dir, databaseUrl) => Store.open(dir, { databaseUrl }));
-  let mem: MemoryDb | undefined;
   try {
     const profile = opts.profile ?? (await store.profiles.current());
     if (opts.profile !== undefined && !(await store.profiles.exists(opts.profile))) {
@@ -143,27 +141,23 @@ async function openChat(opts: Options, deps: ChatDeps): Promise<OpenChat> {
         throw e;
       }
     };
-    const opened = memory.openChatMemory(store.dataDir);
-    mem = opened.memory;
-    const { createChatService } = await import('../../ai/chat/chat-service.ts');
-    const service = createChatService({
-      conversations: opened.conversations,
-      notes: opened.notes,
+    // The same assistant as the web pane's: conversation, notes and cited passages from memory.
+    const assistant = openAssistant({
+      dataDir: store.dataDir,
       settings,
       choose: (s) => chooseProvider(s, { ollamaUrl: deps.ollamaUrl, fetch: deps.fetch }),
     });
     return {
-      service,
+      service: assistant.chat,
       profile,
       close: async () => {
         // A summary being made is finished first: it was asked for already.
-        await service.idle();
-        opened.memory.close();
+        await assistant.chat.idle();
+        await assistant.close();
         await store.close();
       },
     };
   } catch (e) {
-    mem?.close();
     await store.close();
     throw e;
   }
