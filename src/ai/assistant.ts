@@ -5,6 +5,7 @@
  * and the steps' comments all get it here, so they share one memory and one way of choosing the
  * provider. One per data folder per process (`assistantFor`), released when its last user closes.
  */
+import path from 'node:path';
 import type { AiSettings } from './ai-settings.ts';
 import { CHAT_SCHEMA_PARTS } from './chat/chat-memory.ts';
 import { createChatService, type RailbookChatService } from './chat/chat-service.ts';
@@ -17,6 +18,7 @@ import { EmbeddingJob } from './memory/embedding-job.ts';
 import { MemoryDb } from './memory/memory-db.ts';
 import { Notes } from './memory/notes.ts';
 import { VectorMemory } from './memory/vector-memory.ts';
+import { LlamaProvider } from './llama.ts';
 import type { Provider } from './provider.ts';
 
 export interface AssistantOptions {
@@ -75,8 +77,10 @@ export function openAssistant(opts: AssistantOptions): Assistant {
   const embedModel: Assistant['embedModel'] = async () => {
     const [settings, choice] = await Promise.all([opts.settings(), provider()]);
     if (!choice.provider) return { model: undefined, message: choice.help };
-    // The embedded provider's model is its file: it embeds with it unless told otherwise.
-    const model = settings.embedModel.value ?? (choice.provider.kind === 'llama' ? llamaModelName(choice.provider) : undefined);
+    // The embedded provider's model is its file: it embeds with it unless told otherwise. The set
+    // is named by the file's full path, so its queries can still be embedded after the chat moves
+    // to another file or provider (see lazyEmbedder).
+    const model = settings.embedModel.value ?? (choice.provider.kind === 'llama' ? modelFileOf(choice.provider) : undefined);
     if (!model) return { model: undefined, message: 'No embedding model is set: choose one on the Settings page or set RAILBOOK_AI_EMBED_MODEL (for Ollama, e.g. `ollama pull nomic-embed-text`). Documents are kept and will be embedded then.' };
     return { model, provider: choice.provider };
   };
@@ -86,6 +90,10 @@ export function openAssistant(opts: AssistantOptions): Assistant {
     model,
     embed: async (texts, signal) => {
       const choice = await provider();
+      // A set made by a GGUF file other than the one in use (a re-embed is building, or the chat
+      // moved to another provider) embeds its queries with that file; loaded models are shared.
+      const own = choice.provider?.kind === 'llama' && modelFileOf(choice.provider) === model;
+      if (!own && path.isAbsolute(model) && /\.gguf$/i.test(model)) return providerEmbedder(new LlamaProvider({ modelFile: model }), model).embed(texts, signal);
       if (!choice.provider) throw new Error(choice.help);
       return providerEmbedder(choice.provider, model).embed(texts, signal);
     },
@@ -144,9 +152,11 @@ export function openAssistant(opts: AssistantOptions): Assistant {
   };
 }
 
-function llamaModelName(p: Provider): string | undefined {
-  const name = (p as { modelName?: unknown }).modelName;
-  return typeof name === 'string' ? name : undefined;
+
+/** The embedded provider's GGUF file (its one model). */
+function modelFileOf(p: Provider): string | undefined {
+  const file = (p as { modelFile?: unknown }).modelFile;
+  return typeof file === 'string' ? file : undefined;
 }
 
 function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {

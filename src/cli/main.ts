@@ -22,6 +22,7 @@ import { modelsCommand } from './commands/models.ts';
 import { chatCommand } from './commands/chat.ts';
 import { memoryCommand } from './commands/memory.ts';
 import { memoryNotesCommand } from './commands/memory-notes.ts';
+import { memoryTransferCommands } from './commands/memory-transfer.ts';
 import { EXIT } from './exit-codes.ts';
 
 /**
@@ -71,7 +72,9 @@ Exit codes: 0 success, 1 a step failed, 2 bad usage or input.`);
   migrateCommand(program);
   modelsCommand(program);
   chatCommand(program);
-  memoryNotesCommand(memoryCommand(program));
+  const memory = memoryCommand(program);
+  memoryNotesCommand(memory);
+  memoryTransferCommands(memory);
   return program;
 }
 

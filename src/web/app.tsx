@@ -15,6 +15,7 @@ import { ChatStreams } from './chat-streams.ts';
 import { apiRoutes } from './routes/api.ts';
 import { assetsRoute } from './routes/assets.ts';
 import { chatRoutes } from './routes/chat.tsx';
+import { memoryRoutes } from './routes/memory.tsx';
 import { chrome, isHx, noStore, statusOf } from './routes/common.ts';
 import { profileRoutes } from './routes/profiles.tsx';
 import { runBarRoutes } from './routes/run-bar.tsx';
@@ -57,16 +58,21 @@ export async function createApp(engine: Engine, opts: AppOptions = {}): Promise<
   app.route('/files', filesRoute(engine.store.dataDir, engine.store.artifacts.remote ? (p) => engine.store.artifacts.ensureLocal(p) : undefined));
   app.route('/api', apiRoutes(engine));
   const env = opts.env ?? process.env;
-  const own = opts.chat ? undefined : defaultAssistant(engine, env);
-  const chat = opts.chat ?? own!.chat;
+  // The data folder's assistant: the chat's unless the app is given its own, and always the
+  // Memory page's (opened on first use, so a test's own chat never creates the memory file).
+  const own = defaultAssistant(engine, env, { openNow: !opts.chat });
+  const chat = opts.chat ?? own.chat;
   const streams = new ChatStreams();
   const readiness = new ReadinessCache(chat);
   closers.set(app, async () => {
     await streams.stopAll();
-    await own?.close();
+    await own.close();
   });
+  // A saved setting reaches both the given chat and the assistant (its embedding job re-embeds).
+  const settingsChat = opts.chat ? withRefresh(opts.chat, () => own.chat.refresh()) : chat;
   app.route('/', chatRoutes(engine, { chat, streams, readiness }));
-  app.route('/', settingsRoutes(engine, { chat, readiness, env }));
+  app.route('/', settingsRoutes(engine, { chat: settingsChat, readiness, env }));
+  app.route('/', memoryRoutes(engine, { assistant: own.assistant }));
   app.route('/', profileRoutes(engine));
   app.route('/', scheduleRoutes(engine));
   app.route('/', stepRoutes(engine));
@@ -111,7 +117,7 @@ async function problem(c: Context, engine: Engine, status: 404 | 409 | 422 | 500
  * file exists (so an unfinished re-embed resumes after a restart); otherwise on first use, so a
  * page, a test or a server that never shows the chat never creates the file.
  */
-function defaultAssistant(engine: Engine, env: NodeJS.ProcessEnv): { chat: ChatService & { refresh(): void }; assistant: () => Assistant; close(): Promise<void> } {
+function defaultAssistant(engine: Engine, env: NodeJS.ProcessEnv, o: { openNow: boolean } = { openNow: true }): { chat: ChatService & { refresh(): void }; assistant: () => Assistant; close(): Promise<void> } {
   let held: ReturnType<typeof assistantFor> | undefined;
   const get = (): Assistant => {
     if (!held) {
@@ -125,7 +131,7 @@ function defaultAssistant(engine: Engine, env: NodeJS.ProcessEnv): { chat: ChatS
     }
     return held.assistant;
   };
-  if (existsSync(path.join(engine.store.dataDir, MEMORY_FILE))) get();
+  if (o.openNow && existsSync(path.join(engine.store.dataDir, MEMORY_FILE))) get();
   const chat = {
     async *turn(req: ChatTurnRequest): AsyncGenerator<ChatEvent> {
       yield* get().chat.turn(req);
@@ -137,4 +143,20 @@ function defaultAssistant(engine: Engine, env: NodeJS.ProcessEnv): { chat: ChatS
     refresh: () => held?.assistant.settingsChanged(),
   };
   return { chat, assistant: get, close: async () => held?.release() };
+}
+
+/** `chat` whose `refresh` (called when the settings are saved) also calls `also`. */
+function withRefresh(chat: ChatService, also: () => void): ChatService & { refresh(): void } {
+  const own = (chat as { refresh?: () => void }).refresh;
+  return {
+    turn: (req) => chat.turn(req),
+    history: (profile, o) => chat.history(profile, o),
+    search: (profile, q, o) => chat.search(profile, q, o),
+    newConversation: (profile) => chat.newConversation(profile),
+    readiness: (signal) => chat.readiness(signal),
+    refresh: () => {
+      own?.call(chat);
+      also();
+    },
+  };
 }

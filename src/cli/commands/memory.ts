@@ -40,29 +40,41 @@ export function memoryCommand(program: Command, deps: MemoryDeps = {}): Command 
   const add = memory
     .command('add')
     .description('keep files, folders (recursively) or web pages as documents, and embed them')
-    .argument('<sources...>', 'files (.md .txt .html .htm .json .csv .ipynb), folders, http(s) URLs')
+    .argument('<sources...>', 'files (.md .txt .html .htm .json .csv .ipynb), folders, http(s) URLs, run:<key> (a run\'s outputs)')
     .addHelpText('after', `
 Documents are kept as text in <data-dir>/memory.db for good; adding a source again replaces its
 text when it changed. They are embedded with the embedding model (RAILBOOK_AI_EMBED_MODEL or the
 Settings page); without one they are kept and embedded once one is set (railbook memory reembed).
 In a folder, hidden files, other types and binary files are skipped (and counted).
+run:<key> adds each finished step's output of that run as a document run:<key>/<step>.
 
 ${EXIT_CODES}
 
 Examples:
-  railbook memory add notes/ README.md https://example.org/article`)
+  railbook memory add notes/ README.md https://example.org/article
+  railbook memory add run:me-hello-01`)
     .action(async (sources: string[], opts: Options) => {
-      const [{ readSource, SourceError }, { DocumentError }, { CliError, EXIT }] = await Promise.all([
+      const [{ readSource, SourceError }, { DocumentError }, { CliError, EXIT }, { EngineError }] = await Promise.all([
         import('../../ai/memory/sources.ts'),
         import('../../ai/memory/documents.ts'),
         import('../exit-codes.ts'),
+        import('../../engine/errors.ts'),
       ]);
       const mem = await openMemory(opts);
       let failed = 0;
+      // Opened for the first `run:` source only: reading runs needs the store and the workflows' titles.
+      let engine: import('../../engine/engine.ts').Engine | undefined;
+      const runEngine = async () => {
+        if (!engine) {
+          const [{ openEngine }, { resolveDataDir }] = await Promise.all([import('../context.ts'), import('../../store/data-dir.ts')]);
+          engine = await openEngine({ ...opts, dataDir: dataFolder(opts.dataDir, (flag) => resolveDataDir(flag, env())) }, { warn: false });
+        }
+        return engine;
+      };
       try {
         for (const arg of sources) {
           try {
-            const { documents, skipped } = await readSource(arg, { fetch: deps.fetch });
+            const { documents, skipped } = arg.startsWith('run:') ? await readRun(arg) : await readSource(arg, { fetch: deps.fetch });
             for (const doc of documents) {
               const r = mem.addDocument(doc);
               out(`${r.status}  ${doc.source}  (${r.chunks} chunk${r.chunks === 1 ? '' : 's'})\n`);
@@ -70,7 +82,7 @@ Examples:
             if (skipped.length) err(`${arg}: skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${countReasons(skipped.map((s) => s.reason))}\n`);
             if (documents.length === 0 && skipped.length > 0) err(`${arg}: nothing in it to add\n`);
           } catch (e) {
-            if (!(e instanceof SourceError) && !(e instanceof DocumentError)) throw e;
+            if (!(e instanceof SourceError) && !(e instanceof DocumentError) && !(e instanceof EngineError)) throw e;
             failed++;
             err(`railbook: ${e.message}\n`);
           }
@@ -78,10 +90,24 @@ Examples:
         await embedAfterAdd(mem, opts);
       } finally {
         mem.close();
+        if (engine) {
+          const { closeEngine } = await import('../context.ts');
+          await closeEngine(engine);
+        }
       }
       if (failed) throw new CliError(`${failed} of ${sources.length} source${sources.length === 1 ? '' : 's'} could not be added`, EXIT.usage);
+
+      /** `run:<key>`: the run's finished steps' outputs. */
+      async function readRun(arg: string) {
+        const { runDocuments } = await import('../../ai/memory/run-documents.ts');
+        const key = arg.slice('run:'.length).replace(/\/+$/, '').trim();
+        if (key === '' || key.includes('/')) throw new SourceError(`${arg}: give a run's key, as in run:<key> (railbook runs lists them)`);
+        const documents = await runDocuments(await runEngine(), key);
+        if (documents.length === 0) throw new SourceError(`${arg}: the run has no finished step with an output yet`);
+        return { documents, skipped: [] };
+      }
     });
-  withGlobalOptions(add, { workflows: false });
+  withGlobalOptions(add);
 
   const search = memory
     .command('search')
@@ -161,7 +187,7 @@ ${EXIT_CODES}`)
   const reembed = memory
     .command('reembed')
     .description('embed every document again with the embedding model (or --model), then switch to it')
-    .option('--model <name>', 'the embedding model (default: RAILBOOK_AI_EMBED_MODEL or the saved setting)')
+    .option('--model <name>', 'the embedding model (default: RAILBOOK_AI_EMBED_MODEL or the saved setting; with the embedded provider, its model file)')
     .addHelpText('after', `
 Retrieval keeps using the current vectors until every chunk is embedded by the new model, then
 switches at once. Ctrl-C (or a crash) stops it where it is: run it again to continue from there.
@@ -174,7 +200,7 @@ ${EXIT_CODES}`)
         import('../exit-codes.ts'),
       ]);
       const settings = await readSettings(opts);
-      const model = opts.model?.trim() || settings.embedModel.value;
+      const model = opts.model?.trim() || (await assistantEmbedModel(opts, settings));
       if (!model) throw new CliError('no embedding model: give --model <name> or set RAILBOOK_AI_EMBED_MODEL (for example nomic-embed-text)', EXIT.usage);
       const provider = await needProvider(opts, settings);
       const mem = await openMemory(opts);
@@ -202,7 +228,7 @@ ${EXIT_CODES}`)
   /** After `add`: embed what is new, with the model the memory uses (or build the first set). */
   async function embedAfterAdd(mem: import('../../ai/memory/vector-memory.ts').VectorMemory, opts: Options): Promise<void> {
     const settings = await readSettings(opts);
-    const model = settings.embedModel.value;
+    const model = await assistantEmbedModel(opts, settings);
     const status = mem.status();
     if (!model && !status.active) {
       err('The documents are stored; they will be embedded (and searchable) once an embedding model is set: RAILBOOK_AI_EMBED_MODEL or the Settings page, then  railbook memory reembed\n');
@@ -253,6 +279,26 @@ ${EXIT_CODES}`)
       throw e;
     } finally {
       await store.close();
+    }
+  }
+
+  /** The embedding model as the assistant picks it (assistant.ts embedModel): the setting, else the embedded provider's model file. */
+  async function assistantEmbedModel(opts: Options, settings: AiSettings): Promise<string | undefined> {
+    if (settings.embedModel.value) return settings.embedModel.value;
+    const [{ openAssistant }, { chooseProvider }, { resolveDataDir }] = await Promise.all([
+      import('../../ai/assistant.ts'),
+      import('../../ai/choose-provider.ts'),
+      import('../../store/data-dir.ts'),
+    ]);
+    const assistant = openAssistant({
+      dataDir: dataFolder(opts.dataDir, (flag) => resolveDataDir(flag, env())),
+      settings: async () => settings,
+      choose: (s) => chooseProvider(s, { ollamaUrl: deps.ollamaUrl, fetch: deps.fetch }),
+    });
+    try {
+      return (await assistant.embedModel()).model;
+    } finally {
+      await assistant.close();
     }
   }
 

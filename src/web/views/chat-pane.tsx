@@ -20,6 +20,8 @@ export const chatUrls = {
   stream: (id: string) => `/chat/turns/${encodeURIComponent(id)}/stream`,
   stop: (id: string) => `/chat/turns/${encodeURIComponent(id)}/stop`,
   settings: () => '/settings',
+  /** The Memory page: notes and documents the chat uses. */
+  memory: () => '/memory',
   health: () => '/settings/health',
 };
 
@@ -75,6 +77,7 @@ export function ChatPane({ m }: { m: ChatPaneModel }): Child {
       <div class="chat-head">
         <h2 id="chat-title" class="chat-title">Chat</h2>
         <a href={chatUrls.history()} class="chat-history-link">History</a>
+        <a href={chatUrls.memory()} class="chat-history-link" title="Notes and documents the assistant remembers">Memory</a>
         <form method="post" action={chatUrls.newConversation()} class="chat-new" hx-post={chatUrls.newConversation()} hx-target="#chat-pane" hx-swap="outerHTML">
           <Csrf token={m.csrf} />
           <PlaceFields place={m.place} />

@@ -97,6 +97,15 @@ export function Layout(props: LayoutProps): Child {
   );
 }
 
+/** The header's links to the app's own pages (beside the Workflows and Profile menus). */
+function pageLinks(chrome: Chrome): { href: string; label: string; current: boolean }[] {
+  return [
+    { href: urls.schedules(), label: 'Schedules' },
+    { href: chatUrls.memory(), label: 'Memory' },
+    { href: chatUrls.settings(), label: 'Settings' },
+  ].map((l) => ({ ...l, current: chrome.path.startsWith(l.href) }));
+}
+
 function Header({ chrome }: { chrome: Chrome }): Child {
   return (
     <header class="app-header container-fluid">
@@ -110,11 +119,23 @@ function Header({ chrome }: { chrome: Chrome }): Child {
           <li>
             <HealthSlot />
           </li>
-          <li>
-            <a href={chatUrls.settings()} aria-current={chrome.path.startsWith(chatUrls.settings()) ? 'page' : undefined}>Settings</a>
-          </li>
-          <li>
-            <a href={urls.schedules()} aria-current={chrome.path.startsWith(urls.schedules()) ? 'page' : undefined}>Schedules</a>
+          {pageLinks(chrome).map((l) => (
+            <li class="wide-only">
+              <a href={l.href} aria-current={l.current ? 'page' : undefined}>{l.label}</a>
+            </li>
+          ))}
+          <li class="narrow-only">
+            {/* On a phone the page links fold into one menu, so the header stays one line. */}
+            <details class="dropdown">
+              <summary aria-label="Pages">☰</summary>
+              <ul class="menu-end">
+                {pageLinks(chrome).map((l) => (
+                  <li>
+                    <a href={l.href} aria-current={l.current ? 'page' : undefined}>{l.label}</a>
+                  </li>
+                ))}
+              </ul>
+            </details>
           </li>
           <li>
             <details class="dropdown">

@@ -33,6 +33,19 @@ export function RunActions({ wfId, state, csrf }: { wfId: string; state: RunStat
             <a href={toggle} role="button" class="secondary outline">{label}…</a>
           )}
         </li>
+        {Object.values(state.steps).some((s) => s.status === 'done') ? (
+          <li>
+            {csrf ? (
+              <form method="post" action="/memory/documents/run" class="inline-form">
+                <Csrf token={csrf} />
+                <input type="hidden" name="runKey" value={state.key} />
+                <button type="submit" class="secondary outline" title="Each finished step's output becomes a document the assistant can search and cite">Add this run's outputs to memory</button>
+              </form>
+            ) : (
+              <a href={`/memory?run=${encodeURIComponent(state.key)}#memory-add-run`} role="button" class="secondary outline">Add this run's outputs to memory…</a>
+            )}
+          </li>
+        ) : null}
         <li>
           <a href={urls.deleteRun(wfId, state.key)} role="button" class="outline danger">Delete…</a>
         </li>
