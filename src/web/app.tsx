@@ -139,6 +139,8 @@ function defaultAssistant(engine: Engine, env: NodeJS.ProcessEnv, o: { openNow: 
     history: async (profile: string, o?: { limit?: number | undefined }) => get().chat.history(profile, o),
     search: async (profile: string, q: string, o?: { limit?: number | undefined }) => get().chat.search(profile, q, o),
     newConversation: async (profile: string) => get().chat.newConversation(profile),
+    clearConversation: async (profile: string) => get().chat.clearConversation(profile),
+    exportConversations: async (profile: string) => get().chat.exportConversations(profile),
     readiness: async (signal?: AbortSignal) => get().chat.readiness(signal),
     refresh: () => held?.assistant.settingsChanged(),
   };
@@ -153,6 +155,8 @@ function withRefresh(chat: ChatService, also: () => void): ChatService & { refre
     history: (profile, o) => chat.history(profile, o),
     search: (profile, q, o) => chat.search(profile, q, o),
     newConversation: (profile) => chat.newConversation(profile),
+    clearConversation: (profile) => chat.clearConversation(profile),
+    exportConversations: (profile) => chat.exportConversations(profile),
     readiness: (signal) => chat.readiness(signal),
     refresh: () => {
       own?.call(chat);

@@ -274,6 +274,32 @@ describe('chat on the web', () => {
     assert.match(found, /<p>The zebra fact\.<\/p>/);
   });
 
+  test('the history downloads as JSON, and clearing needs the box ticked and the token', async () => {
+    fake.chat = { tokens: ['Giraffes ', 'are ', 'tall.'] };
+    const url = streamUrl(await (await send('Tell me about giraffes')).text())!;
+    await readSse(await fetch(app.base + url));
+
+    const dl = await fetch(app.base + '/chat/history/export');
+    assert.match(dl.headers.get('content-disposition') ?? '', /^attachment; filename="railbook-chat-default-\d{4}-\d{2}-\d{2}\.json"$/);
+    const file = (await dl.json()) as { format: string; conversations: { turns: { content: string }[] }[] };
+    assert.equal(file.format, 'railbook-chat');
+    const all = file.conversations.flatMap((c) => c.turns.map((t) => t.content));
+    assert.ok(all.includes('Tell me about giraffes') && all.includes('Giraffes are tall.'), JSON.stringify(all));
+
+    assert.equal((await post('/chat/history/clear', { confirm: 'yes' })).status, 403, 'no token: refused');
+    const unticked = await post('/chat/history/clear', {}, { 'X-CSRF-Token': csrf });
+    assert.equal(unticked.headers.get('location'), '/chat/history?cleared=no');
+    assert.match(await (await fetch(app.base + '/chat/history')).text(), /Tell me about giraffes/, 'nothing cleared without the box');
+
+    const cleared = await post('/chat/history/clear', { confirm: 'yes' }, { 'X-CSRF-Token': csrf });
+    assert.equal(cleared.status, 303);
+    const page = await (await fetch(app.base + '/chat/history?cleared=yes')).text();
+    assert.match(page, /The conversation was cleared\./);
+    assert.doesNotMatch(page, /giraffes/);
+    // An earlier conversation is not the current one: it stays searchable.
+    assert.match(await (await fetch(app.base + '/chat/history?q=zebra')).text(), /Tell me about zebras/);
+  });
+
   test('the health badge says the model is ready, with the detail in its tooltip', async () => {
     const badge = await (await fetch(app.base + '/settings/health')).text();
     assert.match(badge, /class="health-badge health-ready"/);

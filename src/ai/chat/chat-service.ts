@@ -235,6 +235,12 @@ export function createChatService(deps: ChatServiceDeps): RailbookChatService {
     async search(profile, query, opts = {}) {
       return conversations.search(profile, query, opts.limit ?? 50);
     },
+    async clearConversation(profile) {
+      conversations.clear(conversations.current(profile));
+    },
+    async exportConversations(profile) {
+      return conversations.exportAll(profile);
+    },
     async newConversation(profile) {
       return conversations.newConversation(profile);
     },

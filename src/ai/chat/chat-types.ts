@@ -81,5 +81,9 @@ export interface ChatService {
   search(profile: string, query: string, opts?: { limit?: number | undefined }): Promise<StoredTurn[]>;
   /** Starts a new conversation; the old one stays searchable and exportable. */
   newConversation(profile: string): Promise<number>;
+  /** Deletes the current conversation's turns and summary (notes and documents stay). */
+  clearConversation(profile: string): Promise<void>;
+  /** Every conversation of the profile with its turns, oldest first, for a download. */
+  exportConversations(profile: string): Promise<unknown[]>;
   readiness(signal?: AbortSignal): Promise<ChatReadiness>;
 }

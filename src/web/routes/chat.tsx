@@ -105,6 +105,24 @@ export function chatRoutes(engine: Engine, deps: ChatRouteDeps): Hono {
     return c.html(<ChatPane m={await paneModel(c, engine, deps, place)} />);
   });
 
+  // The profile's conversations as one JSON file (notes and documents: `railbook memory export`).
+  app.get('/chat/history/export', async (c) => {
+    noStore(c);
+    const profile = await engine.store.profiles.current();
+    const conversations = await chat.exportConversations(profile);
+    const name = `railbook-chat-${profile.replace(/[^\w.-]+/g, '_')}-${new Date().toISOString().slice(0, 10)}.json`;
+    c.header('Content-Disposition', `attachment; filename="${name}"`);
+    return c.json({ format: 'railbook-chat', version: 1, profile, exportedAt: new Date().toISOString(), conversations });
+  });
+
+  // Clearing needs the box ticked: a stray click or a script without it deletes nothing.
+  app.post('/chat/history/clear', async (c) => {
+    const body = await c.req.parseBody();
+    if (body['confirm'] !== 'yes') return c.redirect('/chat/history?cleared=no', 303);
+    await chat.clearConversation(await engine.store.profiles.current());
+    return c.redirect('/chat/history?cleared=yes', 303);
+  });
+
   app.get('/chat/history', async (c) => {
     noStore(c);
     const q = (c.req.query('q') ?? '').slice(0, 500);
@@ -116,7 +134,9 @@ export function chatRoutes(engine: Engine, deps: ChatRouteDeps): Hono {
     } catch (e) {
       error = readFailure(e);
     }
-    return c.html(<ChatHistoryPage chrome={await chrome(c, engine)} q={q} turns={turns} error={error} />);
+    const cleared = c.req.query('cleared');
+    const notice = cleared === 'yes' ? 'The conversation was cleared.' : cleared === 'no' ? 'Nothing was cleared: tick the box to confirm.' : undefined;
+    return c.html(<ChatHistoryPage chrome={await chrome(c, engine)} q={q} turns={turns} error={error} notice={notice} />);
   });
 
   return app;

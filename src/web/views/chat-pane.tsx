@@ -244,7 +244,7 @@ export function ChatPage({ chrome, m }: { chrome: Chrome; m: ChatPaneModel }): C
 }
 
 /** `/chat/history`: the current conversation, or every conversation's turns that match a search. */
-export function ChatHistoryPage(props: { chrome: Chrome; q: string; turns: StoredTurn[]; error?: string | undefined }): Child {
+export function ChatHistoryPage(props: { chrome: Chrome; q: string; turns: StoredTurn[]; error?: string | undefined; notice?: string | undefined }): Child {
   const { q, turns } = props;
   return (
     <Layout chrome={props.chrome} title="Chat history" chat={false}>
@@ -259,6 +259,7 @@ export function ChatHistoryPage(props: { chrome: Chrome; q: string; turns: Store
         {' '}<a href={chatUrls.page()}>Back to the chat</a>
       </p>
       {props.error ? <p class="chat-error" role="alert">{props.error}</p> : null}
+      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       <ol class="chat-log chat-history">
         {turns.map((t) => (
           <>
@@ -267,6 +268,19 @@ export function ChatHistoryPage(props: { chrome: Chrome; q: string; turns: Store
           </>
         ))}
       </ol>
+      <section class="chat-history-actions" aria-label="Export or clear">
+        <p>
+          <a href="/chat/history/export" download>Download every conversation (JSON)</a>
+          {' · '}<span class="muted">the whole memory, notes and documents too: <code>railbook memory export</code></span>
+        </p>
+        <form method="post" action="/chat/history/clear" class="chat-clear">
+          <input type="hidden" name="_csrf" value={props.chrome.csrf} />
+          <label>
+            <input type="checkbox" name="confirm" value="yes" required /> Delete the current conversation's messages (notes and documents stay)
+          </label>
+          <button type="submit" class="secondary outline">Clear the conversation</button>
+        </form>
+      </section>
     </Layout>
   );
 }
