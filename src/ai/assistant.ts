@@ -15,6 +15,7 @@ import { Conversations } from './memory/conversation.ts';
 import { DOCUMENTS_SCHEMA } from './memory/documents-schema.ts';
 import { providerEmbedder, type Embedder } from './memory/embedder.ts';
 import { EmbeddingJob } from './memory/embedding-job.ts';
+import { activeSet } from './memory/embedding-sets.ts';
 import { MemoryDb } from './memory/memory-db.ts';
 import { Notes } from './memory/notes.ts';
 import { VectorMemory } from './memory/vector-memory.ts';
@@ -40,7 +41,7 @@ export interface Assistant {
   readonly chat: RailbookChatService;
   readonly embedding: EmbeddingJob;
   /** The provider for the settings in force (cached per settings), or why there is none. */
-  provider(): Promise<Choice>;
+  provider(settings?: AiSettings): Promise<Choice>;
   /** The embedding model the settings call for, or why there is none. */
   embedModel(): Promise<{ model: string; provider: Provider } | { model: undefined; message: string }>;
   /** The settings changed: choose the provider again, and catch the vectors up. */
@@ -62,8 +63,9 @@ export function openAssistant(opts: AssistantOptions): Assistant {
   const onError = opts.onBackgroundError ?? ((err: unknown) => console.error('railbook: background AI work failed:', err));
   let cached: { key: string; choice: Promise<Choice> } | undefined;
 
-  const provider = async (): Promise<Choice> => {
-    const settings = await opts.settings();
+  /** The provider for `given` settings (the chat has just read them), else for the settings now. */
+  const provider = async (given?: AiSettings): Promise<Choice> => {
+    const settings = given ?? (await opts.settings());
     const key = JSON.stringify(settings);
     if (cached?.key !== key) {
       const choice = choose(settings);
@@ -107,7 +109,9 @@ export function openAssistant(opts: AssistantOptions): Assistant {
   embedding.on('change', (s) => { if (s.state === 'failed') onError(new Error(`embedding the memory: ${s.message}`)); });
 
   const retrieve = async (query: string, signal?: AbortSignal): Promise<Citation[]> => {
-    if (!vectors.status().active) return [];
+    // Nothing embedded, nothing to find: the query is not embedded (that would delay the answer).
+    const active = activeSet(memory.db);
+    if (!active || active.done === 0) return [];
     const hits = await vectors.search(query, CITATIONS_PER_TURN, { signal });
     return hits
       .filter((h) => h.score >= MIN_CITATION_SCORE)
@@ -120,7 +124,7 @@ export function openAssistant(opts: AssistantOptions): Assistant {
     conversations,
     notes,
     settings: opts.settings,
-    choose: () => provider(),
+    choose: (s) => provider(s),
     place: (p) => describePlace?.(p) ?? Promise.resolve(undefined),
     retrieve,
     onBackgroundError: onError,
