@@ -13,6 +13,8 @@
  * One turn per message from the parent, so the parent can interleave its own peer measurement.
  */
 
+import { readSse, type SseEvent } from '../src/ai/sse.ts';
+
 export type ClientMode = 'post-stream' | 'two-requests';
 
 export interface TurnAsk {
@@ -38,40 +40,20 @@ export interface TurnReply {
   done: boolean;
 }
 
-interface SseEvent {
-  event: string;
-  data: string;
-}
-
-/** Reads SSE events from a body; `next()` resolves with the next event, or undefined at the end. */
+/** SSE events from a body (src/ai/sse.ts's parser); `next()` resolves with the next event with data, or undefined at the end. */
 function sseReader(body: ReadableStream<Uint8Array>): { next(): Promise<SseEvent | undefined>; cancel(): Promise<void> } {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  const queue: SseEvent[] = [];
+  const events = readSse(body);
   return {
     async next() {
       for (;;) {
-        const e = queue.shift();
-        if (e) return e;
-        const { value, done } = await reader.read();
-        if (done) return undefined;
-        buf += decoder.decode(value, { stream: true });
-        let at: number;
-        while ((at = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, at);
-          buf = buf.slice(at + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-          }
-          if (data.length > 0) queue.push({ event, data: data.join('\n') });
-        }
+        const r = await events.next();
+        if (r.done) return undefined;
+        if (r.value.data !== '') return r.value;
       }
     },
-    cancel: () => reader.cancel().catch(() => undefined),
+    cancel: async () => {
+      await events.return(undefined).catch(() => undefined);
+    },
   };
 }
 

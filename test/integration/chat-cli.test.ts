@@ -2,15 +2,14 @@
 // speaking Ollama's protocol (test/helpers/fake-ollama.ts) and a real data folder: the answer
 // streams to stdout, the conversation is the one the web pane's ChatService sees, --new starts
 // another, the prompt reads lines, and notes set on the command line reach the model.
+import { runInProcess } from '../helpers/in-process-cli.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
 import { openChatMemory } from '../../src/ai/chat/chat-memory.ts';
 import type { ChatMessage } from '../../src/ai/provider.ts';
 import { chatCommand, type ChatDeps, type ChatInput } from '../../src/cli/commands/chat.ts';
 import { memoryNotesCommand } from '../../src/cli/commands/memory-notes.ts';
-import { describeError } from '../../src/cli/errors.ts';
 import { FakeOllama } from '../helpers/fake-ollama.ts';
 import { tempDir } from '../helpers/temp-engine.ts';
 
@@ -44,29 +43,11 @@ const piped = (text: string): ChatInput => Readable.from([Buffer.from(text)]);
 
 /** The command on a program of its own, its output collected, its errors reported as main() does. */
 async function railbook(args: string[], o: { env?: NodeJS.ProcessEnv; stdin?: ChatInput; deps?: Partial<ChatDeps>; onStdout?: (t: string) => void } = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const write = {
-    stdout: (t: string) => {
-      stdout += t;
-      o.onStdout?.(t);
-    },
-    stderr: (t: string) => {
-      stderr += t;
-    },
-  };
-  const program = new Command('railbook').exitOverride();
-  chatCommand(program, { env: o.env ?? env(), stdin: o.stdin ?? piped(''), onInterrupt: () => () => {}, ...write, ...o.deps });
-  memoryNotesCommand(program.command('memory').exitOverride(), write);
-  try {
-    await program.parseAsync(['node', 'railbook', ...args, '--data-dir', data.dir]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, stdout, stderr };
-    const d = describeError(e);
-    stderr += `railbook: ${d.message}\n`;
-    return { code: d.exitCode, stdout, stderr };
-  }
+  return runInProcess([...args, '--data-dir', data.dir], (program, io) => {
+    const write = { stdout: io.stdout, stderr: io.stderr };
+    chatCommand(program, { env: o.env ?? env(), stdin: o.stdin ?? piped(''), onInterrupt: () => () => {}, ...write, ...o.deps });
+    memoryNotesCommand(program.command('memory').exitOverride(), write);
+  }, { onStdout: o.onStdout });
 }
 
 /** What the web pane would show: the profile's current conversation. */

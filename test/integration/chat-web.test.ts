@@ -4,48 +4,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { renderModelTextStreaming } from '../../src/ai/render-model-text.ts';
+import { readSse as sseEvents, type SseEvent } from '../../src/ai/sse.ts';
 import type { LiveTurn } from '../../src/web/chat-streams.ts';
 import { streamingHtml } from '../../src/web/views/chat-pane.tsx';
 import { FakeOllama } from '../helpers/fake-ollama.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
-interface SseEvent {
-  event: string;
-  data: string;
-}
-
-/** Reads an SSE response event by event; `until` ends the reading early (the rest is cancelled). */
+/** Reads an SSE response event by event (src/ai/sse.ts's parser); `until` ends the reading early (the rest is cancelled). */
 async function readSse(res: Response, until: (e: SseEvent, all: SseEvent[]) => boolean = (e) => e.event === 'done'): Promise<SseEvent[]> {
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
   const events: SseEvent[] = [];
-  let buf = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return events;
-      buf += decoder.decode(value, { stream: true });
-      let at: number;
-      while ((at = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, at);
-        buf = buf.slice(at + 2);
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) event = line.slice(7);
-          else if (line.startsWith('data: ')) data.push(line.slice(6));
-        }
-        if (data.length === 0) continue;
-        const e = { event, data: data.join('\n') };
-        events.push(e);
-        if (until(e, events)) return events;
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
+  for await (const e of sseEvents(res.body!)) {
+    if (e.data === '') continue;
+    events.push({ event: e.event, data: e.data });
+    if (until(e, events)) break;
   }
+  return events;
 }
 
 const HOSTILE = [

@@ -2,17 +2,15 @@
 // (main.ts registers it), against a real HTTP server speaking Ollama's protocol
 // (test/helpers/fake-ollama.ts, its /api/embed answering with the hashing embedder) and a test
 // web server for URLs; real memory.db files in temp folders.
+import { runInProcess } from '../helpers/in-process-cli.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
 import { readSource, SourceError } from '../../src/ai/memory/sources.ts';
 import { memoryCommand } from '../../src/cli/commands/memory.ts';
-import { describeError } from '../../src/cli/errors.ts';
 import { FakeOllama } from '../helpers/fake-ollama.ts';
 import { hashingEmbedder } from '../helpers/hashing-embedder.ts';
 import { tempDir } from '../helpers/temp-engine.ts';
@@ -81,25 +79,7 @@ after(async () => {
 const ENV = () => ({ RAILBOOK_AI_PROVIDER: 'ollama', RAILBOOK_AI_BASE_URL: ollama.url, RAILBOOK_AI_EMBED_MODEL: 'nomic-embed-text' });
 
 async function memory(args: string[], opts: { env?: NodeJS.ProcessEnv; dir?: string } = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  let progress = '';
-  const program = new Command('railbook').exitOverride();
-  memoryCommand(program, {
-    env: opts.env ?? ENV(),
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
-    progressStream: new Writable({ write(chunk: Buffer, _enc, cb) { progress += chunk.toString(); cb(); } }),
-  });
-  try {
-    await program.parseAsync(['node', 'railbook', 'memory', ...args, '--data-dir', opts.dir ?? data.dir]);
-    return { code: 0, stdout, stderr, progress };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, stdout, stderr, progress };
-    const d = describeError(e);
-    stderr += `railbook: ${d.message}\n`;
-    return { code: d.exitCode, stdout, stderr, progress };
-  }
+  return runInProcess(['memory', ...args, '--data-dir', opts.dir ?? data.dir], (program, io) => memoryCommand(program, { env: opts.env ?? ENV(), ...io }));
 }
 
 describe('railbook memory', () => {

@@ -2,13 +2,13 @@
 // over real memory.db files in temp folders; documents embedded by the hashing embedder (a real,
 // deterministic embedding function). What a damaged file does is checked against a snapshot of
 // every table: nothing may change.
+import { runInProcess } from '../helpers/in-process-cli.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Command, CommanderError } from 'commander';
 import { CHAT_SCHEMA_PARTS } from '../../src/ai/chat/chat-memory.ts';
 import { Conversations } from '../../src/ai/memory/conversation.ts';
 import { DOCUMENTS_SCHEMA } from '../../src/ai/memory/documents-schema.ts';
@@ -19,7 +19,6 @@ import { runReembed } from '../../src/ai/memory/reembed.ts';
 import { VectorMemory } from '../../src/ai/memory/vector-memory.ts';
 import { countVectors } from '../../src/ai/memory/vector-index.ts';
 import { memoryTransferCommands } from '../../src/cli/commands/memory-transfer.ts';
-import { describeError } from '../../src/cli/errors.ts';
 import { hashingEmbedder } from '../helpers/hashing-embedder.ts';
 import { tempDir } from '../helpers/temp-engine.ts';
 
@@ -45,26 +44,15 @@ interface Result {
 }
 
 async function cli(args: string[], dir: string, io: { stdin?: Buffer; stdoutStream?: Writable } = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const program = new Command('railbook').exitOverride();
-  const memory = program.command('memory');
-  memoryTransferCommands(memory, {
-    env: {},
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
-    stdin: io.stdin ? (async function* () { yield io.stdin!; })() : undefined,
-    stdoutStream: io.stdoutStream,
-    now: () => Date.UTC(2026, 11, 1),
-  });
-  try {
-    await program.parseAsync(['node', 'railbook', 'memory', ...args, '--data-dir', dir]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, stdout, stderr };
-    const d = describeError(e);
-    return { code: d.exitCode, stdout, stderr: stderr + `railbook: ${d.message}\n` };
-  }
+  return runInProcess(['memory', ...args, '--data-dir', dir], (program, out) =>
+    memoryTransferCommands(program.command('memory'), {
+      env: {},
+      stdout: out.stdout,
+      stderr: out.stderr,
+      stdin: io.stdin ? (async function* () { yield io.stdin!; })() : undefined,
+      stdoutStream: io.stdoutStream,
+      now: () => Date.UTC(2026, 11, 1),
+    }));
 }
 
 function open(dir: string) {

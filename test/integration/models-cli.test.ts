@@ -3,11 +3,11 @@
 // for Ollama on its default port, the tests point it at a port where nothing listens, so what
 // they see does not depend on whether a real Ollama runs on this machine. SQLite only: the
 // settings are a few keys in the store, the same on either backend.
+import { runInProcess } from '../helpers/in-process-cli.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import path, { basename } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Command, CommanderError } from 'commander';
 import { loadAiSettings, saveAiSettings, type AiSettings, type AiSettingsPatch } from '../../src/ai/ai-settings.ts';
 import { chooseProvider, type Choice } from '../../src/ai/choose-provider.ts';
 import type { Provider } from '../../src/ai/provider.ts';
@@ -15,7 +15,6 @@ import { LlamaProvider } from '../../src/ai/llama.ts';
 import { OllamaProvider } from '../../src/ai/ollama.ts';
 import { OpenAiProvider } from '../../src/ai/openai.ts';
 import { modelsCommand, type ModelsDeps } from '../../src/cli/commands/models.ts';
-import { describeError } from '../../src/cli/errors.ts';
 import { Store } from '../../src/store/store.ts';
 import { closedPort, FakeOllama } from '../helpers/fake-ollama.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.ts';
@@ -239,19 +238,7 @@ function railbook(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResul
  * writers (the test runner's reporter owns process.stdout), its errors reported as main() does.
  */
 async function models(args: string[], env: NodeJS.ProcessEnv, deps: ModelsDeps): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const program = new Command('railbook').exitOverride();
-  modelsCommand(program, { ...deps, env, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-  try {
-    await program.parseAsync(['node', 'railbook', 'models', ...args, '--data-dir', cliDir.dir]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, stdout, stderr };
-    const d = describeError(e);
-    stderr += `railbook: ${d.message}\n`;
-    return { code: d.exitCode, stdout, stderr };
-  }
+  return runInProcess(['models', ...args, '--data-dir', cliDir.dir], (program, io) => modelsCommand(program, { ...deps, env, stdout: io.stdout, stderr: io.stderr }));
 }
 
 describe('railbook models', () => {

@@ -1,13 +1,13 @@
 // `railbook models pull <name>` against a real HTTP server speaking Ollama's protocol
 // (test/helpers/fake-ollama.ts streams /api/pull's progress lines): in this process for the
 // output and the errors, and as a real child process for Ctrl-C (SIGINT).
+import { runInProcess } from '../helpers/in-process-cli.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { modelsCommand, type ModelsDeps } from '../../src/cli/commands/models.ts';
-import { describeError } from '../../src/cli/errors.ts';
 import { closedPort, FakeOllama } from '../helpers/fake-ollama.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.ts';
 import { BIN, cleanEnv } from '../helpers/railbook-cli.ts';
@@ -40,26 +40,7 @@ interface Result {
 }
 
 async function models(args: string[], env: NodeJS.ProcessEnv, deps: ModelsDeps = {}, onProgress?: (text: string) => void): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  let progress = '';
-  const program = new Command('railbook').exitOverride();
-  modelsCommand(program, {
-    ollamaUrl: nowhere,
-    ...deps,
-    env,
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
-    progressStream: new Writable({ write(c: Buffer, _e, cb) { progress += c.toString(); onProgress?.(progress); cb(); } }),
-  });
-  try {
-    await program.parseAsync(['node', 'railbook', 'models', ...args, '--data-dir', data.dir]);
-    return { code: 0, stdout, stderr, progress };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, stdout, stderr, progress };
-    const d = describeError(e);
-    return { code: d.exitCode, stdout, stderr: stderr + `railbook: ${d.message}\n`, progress };
-  }
+  return runInProcess(['models', ...args, '--data-dir', data.dir], (program, io) => modelsCommand(program, { ollamaUrl: nowhere, ...deps, env, ...io }), { onProgress });
 }
 
 const OLLAMA = () => ({ RAILBOOK_AI_PROVIDER: 'ollama', RAILBOOK_AI_BASE_URL: ollama.url });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { AiCommandDeps } from '../ai-command-deps.ts';
 import type { RailbookChatService } from '../../ai/chat/chat-service.ts';
 import type { ChatEvent, Citation } from '../../ai/chat/chat-types.ts';
 import type { Store } from '../../store/store.ts';
@@ -18,12 +19,7 @@ export type ChatInput = NodeJS.ReadableStream & { isTTY?: boolean | undefined };
  * environment, the input and where the output goes (default the process's), and whether Ctrl-C
  * is listened for on the process (not inside a test runner).
  */
-export interface ChatDeps {
-  ollamaUrl?: string | undefined;
-  fetch?: typeof fetch | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  stdout?: ((text: string) => void) | undefined;
-  stderr?: ((text: string) => void) | undefined;
+export interface ChatDeps extends AiCommandDeps {
   stdin?: ChatInput | undefined;
   /** Whether the prompt draws on a terminal (readline's `terminal`); default: stdin and stdout are TTYs. */
   terminal?: boolean | undefined;

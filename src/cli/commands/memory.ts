@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { AiCommandDeps } from '../ai-command-deps.ts';
 import type { AiSettings } from '../../ai/ai-settings.ts';
 import type { ReembedProgress } from '../../ai/memory/reembed.ts';
 import type { Provider } from '../../ai/provider.ts';
@@ -14,12 +15,7 @@ interface Options extends GlobalOptions {
 }
 
 /** What the tests change: where Ollama is looked for, the HTTP client, the environment, where output goes. */
-export interface MemoryDeps {
-  ollamaUrl?: string | undefined;
-  fetch?: typeof fetch | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  stdout?: ((text: string) => void) | undefined;
-  stderr?: ((text: string) => void) | undefined;
+export interface MemoryDeps extends AiCommandDeps {
   /** Where the re-embed progress is drawn (default stderr; a bar only on a terminal). */
   progressStream?: NodeJS.WritableStream | undefined;
 }

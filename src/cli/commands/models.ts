@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { AiCommandDeps } from '../ai-command-deps.ts';
 import type { AiSettings } from '../../ai/ai-settings.ts';
 import type { ModelInfo, PullProgress } from '../../ai/provider.ts';
 import { formatBytes } from '../../widgets/format.ts';
@@ -15,12 +16,7 @@ interface Options extends GlobalOptions {
  * What the tests change: where Ollama is looked for when no provider is set, the HTTP client, the
  * environment, and where the output goes (default the process's).
  */
-export interface ModelsDeps {
-  ollamaUrl?: string | undefined;
-  fetch?: typeof fetch | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  stdout?: ((text: string) => void) | undefined;
-  stderr?: ((text: string) => void) | undefined;
+export interface ModelsDeps extends AiCommandDeps {
   /** Where `models pull` draws its progress (default stderr; a bar only on a terminal). */
   progressStream?: NodeJS.WritableStream | undefined;
   /** Stops `models pull` as Ctrl-C does (tests). */
