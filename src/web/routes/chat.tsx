@@ -5,9 +5,8 @@ import type { ChatPlace, ChatService, StoredTurn } from '../../ai/chat/chat-type
 import type { Engine } from '../../engine/engine.ts';
 import type { ChatStreams } from '../chat-streams.ts';
 import { SECURITY_HEADERS } from '../security/index.ts';
-import {
-  ChatHistoryPage, ChatPage, ChatPane, FinalAnswer, readPlace, streamingHtml, Tools, TurnStarted, chatUrls, type ChatPaneModel,
-} from '../views/chat-pane.tsx';
+import { ChatPane, FinalAnswer, readPlace, streamingHtml, Tools, TurnStarted, chatUrls, type ChatPaneModel } from '../views/chat-pane.tsx';
+import { ChatHistoryPage, ChatPage } from '../views/chat-pages.tsx';
 import { chrome, isHx, noStore } from './common.ts';
 import { formBody } from './form-body.ts';
 import type { ReadinessCache } from './settings.tsx';
