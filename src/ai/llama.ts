@@ -28,6 +28,7 @@ import type {
   ChatModelFunctions,
   GbnfJsonSchema,
   Llama,
+  LlamaChat,
   LlamaChatResponse,
   LlamaContextSequence,
   LlamaEmbeddingContext,
@@ -103,13 +104,29 @@ export class LlamaProvider implements Provider {
       return;
     }
     const loaded = await this.loaded();
-    // A context holds prompt and answer together: the prompt gets at most three quarters of it.
-    const history = fitHistory(toHistory(req.messages), (t) => loaded.model.tokenize(t).length, Math.floor((loaded.contextSize * 3) / 4));
     const functions = req.tools && req.tools.length > 0 ? toFunctions(req.tools) : undefined;
     const lease = await loaded.lease(signal);
     if (!lease) {
       yield { type: 'done', reason: 'aborted' };
       return;
+    }
+    let chat: LlamaChat;
+    let history: ChatHistoryItem[];
+    let room: number;
+    try {
+      const { LlamaChat } = await import('node-llama-cpp');
+      chat = new LlamaChat({ contextSequence: lease.sequence });
+      // A context holds prompt and answer together: the prompt, with the tools' documentation the
+      // chat template adds to it, gets at most three quarters of it.
+      const count = (t: string) => loaded.model.tokenize(t).length;
+      const toolTokens = functions ? promptTokens(chat, loaded.model, functions) - promptTokens(chat, loaded.model, undefined) : 0;
+      history = fitHistory(toHistory(req.messages), count, Math.floor((loaded.contextSize * 3) / 4) - toolTokens);
+      // The answer gets the room the prompt leaves: generating past the context would make
+      // llama.cpp shift it, which fails when the system prompt fills most of it.
+      room = loaded.contextSize - historyTokens(history, count) - toolTokens - 16;
+    } catch (e) {
+      lease.release(true);
+      throw new ProviderError('bad_response', `The embedded llama.cpp could not prepare the prompt for ${this.modelName}: ${messageOf(e)}`);
     }
 
     // The generation runs on its own; its chunks wait here until the caller takes them.
@@ -128,10 +145,8 @@ export class LlamaProvider implements Provider {
       wake?.();
       wake = undefined;
     };
-    const maxTokens = req.maxTokens ?? lease.sequence.contextSize;
+    const maxTokens = Math.min(req.maxTokens ?? lease.sequence.contextSize, Math.max(1, room));
     const run = (async () => {
-      const { LlamaChat } = await import('node-llama-cpp');
-      const chat = new LlamaChat({ contextSequence: lease.sequence });
       try {
         return await chat.generateResponse(history, {
           signal: stop.signal,
@@ -517,7 +532,7 @@ export function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
  * context shift instead of answering.
  */
 export function fitHistory(history: ChatHistoryItem[], count: (text: string) => number, budget: number): ChatHistoryItem[] {
-  const size = (h: ChatHistoryItem): number => count(itemText(h)) + 8;
+  const size = (h: ChatHistoryItem): number => historyTokens([h], count);
   const items = history.map((h) => ({ h, n: size(h) }));
   let total = items.reduce((a, b) => a + b.n, 0);
   if (total <= budget) return history;
@@ -537,6 +552,20 @@ export function fitHistory(history: ChatHistoryItem[], count: (text: string) => 
     it.n = n;
   }
   return items.map((i) => i.h);
+}
+
+/** Tokens of a minimal prompt as the model's chat template writes it, with or without the tools' documentation. */
+function promptTokens(chat: LlamaChat, model: LlamaModel, functions: ChatModelFunctions | undefined): number {
+  const { contextText } = chat.chatWrapper.generateContextState({
+    chatHistory: [{ type: 'system', text: '' }, { type: 'user', text: '' }],
+    ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+  });
+  return contextText.tokenize(model.tokenizer).length;
+}
+
+/** The history's size in tokens, as fitHistory counts it (each item's text plus its framing). */
+export function historyTokens(history: ChatHistoryItem[], count: (text: string) => number): number {
+  return history.reduce((n, h) => n + count(itemText(h)) + 8, 0);
 }
 
 function itemText(h: ChatHistoryItem): string {

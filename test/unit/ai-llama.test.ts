@@ -387,3 +387,23 @@ describe('a prompt longer than the context', () => {
     assert.ok(chunks.some((c) => c.type === 'token'), 'it answered');
   });
 });
+
+describe('a system prompt that fills most of the context', () => {
+  test('with tools documented in it, the prompt is fitted and the answer cut at the room left, not failed by llama.cpp shifting the context', async () => {
+    const p = new LlamaProvider({ modelFile: await tinyModelFile(), threads: 1 });
+    const chunks: ChatChunk[] = [];
+    // ~1,400 tokens of system prompt in a 2,048-token context (the tiny model: about a token a character).
+    // With tools, whose documentation the chat template adds to the prompt (the chat offers three).
+    const messages: ChatMessage[] = [{ role: 'system', content: 'place and notes '.repeat(60) }, { role: 'user', content: 'hello' }];
+    const tools: ToolSpec[] = ['remember', 'recall', 'forget'].map((name) => ({
+      name,
+      description: `${name} a fact about the person, kept in notes for later conversations`,
+      parameters: { type: 'object', properties: { key: { type: 'string', description: 'a short name for the fact' }, value: { type: 'string' } }, required: ['key'] },
+    }));
+    for await (const c of p.chat({ model: '', messages, tools, temperature: 0 })) chunks.push(c);
+    const done = chunks.at(-1);
+    assert.equal(done?.type, 'done');
+    assert.ok(done?.type === 'done' && (done.reason === 'length' || done.reason === 'stop'), JSON.stringify(done));
+    assert.ok(chunks.some((c) => c.type === 'token'), 'it answered');
+  });
+});
