@@ -8,9 +8,9 @@
  *   share it. Chats borrow a context sequence from a small pool per model; every chat sends the
  *   whole history, so nothing a chat says carries over to the next (a reused sequence only saves
  *   re-evaluating the prompt prefix they share).
- * - Contexts run on ONE thread unless told otherwise (option `threads`, or the environment
- *   variable RAILBOOK_AI_THREADS): on small machines shared with other work, llama.cpp's default
- *   of every core was measured twenty times slower.
+ * - Contexts run on half the CPUs unless told otherwise (option `threads`, or the environment
+ *   variable RAILBOOK_AI_THREADS): on a 2-core machine shared with other work, llama.cpp's default
+ *   of every core was measured twenty times slower than one thread.
  * - Tool calls: the specs become node-llama-cpp "functions" without handlers, so a call the model
  *   makes ends the answer (`tool_call` chunks, then `done` 'tool_calls'); nothing is executed here.
  * - The provider has one model, the file: `chat` ignores `req.model`; `embed` accepts the file's
