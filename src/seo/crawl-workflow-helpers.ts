@@ -1,0 +1,155 @@
+/**
+ * The plumbing of workflows/crawl.ts, kept here so the workflow file reads as the story: reading
+ * the URL list, deciding whether a crawl's SQLite file is resumed or started afresh, findings from
+ * the file, CSV export, and what the model is shown.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CrawlStore } from './crawl/crawl-store.ts';
+import type { CrawlSummary } from './crawl/crawler.ts';
+import { normalizeUrl } from './crawl/scope.ts';
+import { analyse, type Findings, type FindingTable, type Severity } from './findings/analyse.ts';
+
+/** Lines of a URL list: blank lines and `#` comments ignored; each other line must be http(s). */
+export function parseUrlList(text: string): { urls: string[]; bad: string[] } {
+  const urls: string[] = [];
+  const bad: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const u = /^https?:\/\//i.test(t) ? normalizeUrl(t) : undefined;
+    if (u) urls.push(u);
+    else bad.push(t);
+  }
+  return { urls, bad };
+}
+
+/** What decides a crawl's frontier from the start: change it and the stored crawl no longer fits. */
+export interface CrawlSeeds {
+  startUrls: string[];
+  sitemaps: boolean;
+  subdomains: boolean;
+}
+
+const SEEDS_META = 'railbook.seeds';
+
+/**
+ * Makes the crawl file at `path` ready: kept (the crawl resumes) when it was started with the same
+ * seeds, removed when `startOver` is asked or the seeds changed (a different site). Limits (max
+ * pages, depth…) may change between runs: a resumed crawl simply goes on under the new ones.
+ */
+export function prepareCrawlFile(path: string, seeds: CrawlSeeds, startOver: boolean): { resumed: boolean; note: string | undefined } {
+  const want = JSON.stringify(seeds);
+  let had: string | undefined;
+  let pages = 0;
+  mkdirSync(dirname(path), { recursive: true });
+  {
+    const store = new CrawlStore(path);
+    try {
+      had = store.getMeta(SEEDS_META);
+      const c = store.counts();
+      pages = c.done + c.failed + c.queued + c.skipped + c.fetching;
+    } finally {
+      store.close();
+    }
+  }
+  let note: string | undefined;
+  if (had !== undefined && (startOver || had !== want)) {
+    removeCrawlFile(path);
+    note = startOver ? 'Started over: the earlier crawl was removed.' : 'The start URLs or scope changed: the earlier crawl was removed and a new one started.';
+  }
+  const store = new CrawlStore(path);
+  try {
+    store.setMeta(SEEDS_META, want);
+  } finally {
+    store.close();
+  }
+  return { resumed: note === undefined && pages > 0, note };
+}
+
+/** The SQLite file and its WAL companions. */
+export function removeCrawlFile(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
+const running = new Map<string, Promise<unknown>>();
+
+/**
+ * One crawl per file at a time in this process: a step stopped and run again at once must not
+ * race its winding-down predecessor (both would take the same URLs).
+ */
+export async function exclusive<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const before = running.get(path);
+  const mine = (async () => {
+    if (before) await before.catch(() => undefined);
+    return fn();
+  })();
+  running.set(path, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(path) === mine) running.delete(path);
+  }
+}
+
+/** Robots.txt per origin, as a line a person reads. */
+export function robotsNotes(sum: CrawlSummary): string[] {
+  return sum.robots.map((r) => {
+    const delay = r.crawlDelayMs !== undefined ? `, crawl-delay ${r.crawlDelayMs / 1000} s` : '';
+    return `${r.origin}: ${r.state}${delay}${r.note ? ` (${r.note})` : ''}`;
+  });
+}
+
+/** Findings over every page in the crawl file (every row: cap them with capFindings); sitemap URLs, the orphan candidates, from the file too. */
+export function findingsOf(path: string): Findings {
+  const store = new CrawlStore(path);
+  try {
+    const listed = store.db.prepare<[], { url: string }>("SELECT url FROM urls WHERE source = 'sitemap'").all();
+    return analyse(store.pages(), { maxRows: Infinity, sitemapUrls: new Set(listed.map((r) => r.url)) });
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * A table as CSV (RFC 4180). Cells that a spreadsheet would run as a formula (=, +, -, @ first)
+ * get a leading apostrophe: page titles come from the crawled site, not from us.
+ */
+export function tableCsv(t: FindingTable): string {
+  const cell = (v: unknown): string => {
+    let s = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = [t.columns.map(cell).join(',')];
+  for (const r of t.rows) lines.push(t.columns.map((c) => cell(r[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, notice: 2, info: 3 };
+
+/** The non-empty tables, worst first (severity, then how many rows). */
+export function worstTables(f: Findings): FindingTable[] {
+  return f.tables.filter((t) => t.total > 0).sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.total - a.total);
+}
+
+/** What the model is shown: the counts, and the first rows of the worst tables (within its budget). */
+export function commentaryData(f: Findings, tables = 6, rows = 5): unknown {
+  const counts = Object.fromEntries(Object.entries(f.counts).filter(([, n]) => n > 0));
+  return {
+    pages: f.pages,
+    statusCodes: f.statusCodes,
+    depths: f.depths,
+    findingCounts: counts,
+    worst: worstTables(f).slice(0, tables).map((t) => ({ finding: t.title, severity: t.severity, total: t.total, firstRows: t.rows.slice(0, rows) })),
+  };
+}
+
+/** The same findings with each table cut to `maxRows` ("and N more"): small enough for a run's state. */
+export function capFindings(f: Findings, maxRows: number): Findings {
+  const tables = f.tables.map((t) => {
+    const rows = t.rows.slice(0, maxRows);
+    return { ...t, rows, more: t.total - rows.length };
+  });
+  return { ...f, tables, thresholds: { ...f.thresholds, maxRows } };
+}

@@ -1,0 +1,210 @@
+// The built-in `crawl` workflow end to end on a real engine (SQLite) against loopback sites served
+// here: site → limits → crawl → findings (a broken link, a redirect chain, CSV files) → commentary
+// (no model: unavailable, and the run still completes). Then a crawl stopped mid-way and run again
+// resumes from its file: nothing fetched and done before is requested again (the server counts).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { ProgressEvent } from '../../src/engine/engine-events.ts';
+import type { RunState } from '../../src/engine/run-state.ts';
+import type { ModelComment, RenderContext } from '../../src/engine/workflow.ts';
+import { CrawlStore } from '../../src/seo/crawl/crawl-store.ts';
+import { prepareCrawlFile } from '../../src/seo/crawl-workflow-helpers.ts';
+import type { Findings } from '../../src/seo/findings/analyse.ts';
+import type { ArtifactRef } from '../../src/store/artifact-ref.ts';
+import { page, raw, redirect, startSite, type TestSite } from '../helpers/hostile-site.ts';
+import { tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
+import crawlWorkflow from '../../workflows/crawl.ts';
+
+interface CrawlOut {
+  status: string;
+  pages: number;
+  fetchedThisRun: number;
+  resumed: boolean;
+  note: string | undefined;
+  robots: string[];
+}
+
+const ROBOTS = raw(200, { 'content-type': 'text/plain' }, 'User-agent: *\nAllow: /\n');
+
+function output<T>(st: RunState, step: string): T {
+  const s = st.steps[step]!;
+  assert.equal(s.status, 'done', `step ${step} completed (${s.error ?? ''})`);
+  return s.output as T;
+}
+
+function doneUrls(storePath: string): string[] {
+  const db = new Database(storePath, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT url FROM urls WHERE state = 'done'").all() as { url: string }[]).map((r) => r.url);
+  } finally {
+    db.close();
+  }
+}
+
+/** A step's card as HTML, the way the run page renders it. */
+async function card(step: string, out: unknown, live = false): Promise<string> {
+  const ctx: RenderContext = { runKey: 'k', workflowId: 'crawl', artifactUrl: (r) => `/files/${r.path}`, frameUrl: (r) => `/frames/${r.path}`, live };
+  const node = crawlWorkflow.steps.find((s) => s.id === step)!.render!(out, ctx);
+  const parts = Array.isArray(node) ? node : [node];
+  return (await Promise.all(parts.map(async (n) => String(await (n as { toString(): unknown }).toString())))).join('');
+}
+
+describe('crawl workflow', () => {
+  let t: TempEngine;
+  before(async () => {
+    t = await tempEngine();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function through(key: string, site: TestSite, extra: Record<string, unknown> = {}): Promise<void> {
+    await t.engine.open('crawl', { key });
+    output(await (await t.engine.submit(key, 'site', { startUrl: `${site.origin}/`, extraUrls: '', sitemaps: true })).completion, 'site');
+    await (await t.engine.submit(key, 'limits', { maxPages: 100, maxDepth: 5, perHost: 1, subdomains: false, userAgent: 'RailbookBot/test', ...extra })).completion;
+  }
+
+  test('a small site: pages crawled, a broken link and a redirect found, CSV files written, commentary without a model', async () => {
+    const site = await startSite({
+      '/robots.txt': ROBOTS,
+      '/': page('Home', ['/a', '/b', '/old', '/missing']),
+      '/a': page('A', ['/', '/b']),
+      '/b': page('B', ['/a', '/c']),
+      '/old': redirect(301, '/r2'),
+      '/r2': redirect(302, '/c'),
+      '/c': page('C', ['/']),
+    });
+    try {
+      const key = 'crawl-small';
+      await through(key, site);
+      const progress: ProgressEvent[] = [];
+      const onProgress = (p: ProgressEvent) => p.run === key && progress.push(p);
+      t.engine.bus.on('progress', onProgress);
+      const crawled = output<CrawlOut>(await (await t.engine.submit(key, 'crawl', { startOver: false })).completion, 'crawl');
+      t.engine.bus.off('progress', onProgress);
+      assert.equal(crawled.status, 'done');
+      assert.equal(crawled.pages, 6, '/, /a, /b, /c, /old, /missing');
+      assert.equal(crawled.resumed, false);
+      assert.ok(crawled.robots.some((r) => r.startsWith(`${site.origin}: `)), JSON.stringify(crawled.robots));
+      assert.ok(site.requests.every((r) => r.userAgent === 'RailbookBot/test'), 'the user agent chosen in the limits step');
+      assert.match(progress.at(-1)?.progress.message ?? '', /^6 pages · [\d.]+ pages\/s · 0 queued · 1 errors$/);
+      assert.equal(progress.at(-1)?.progress.total, 100);
+
+      const { findings, files } = output<{ findings: Findings; files: ArtifactRef[] }>(await (await t.engine.submit(key, 'findings', {})).completion, 'findings');
+      assert.equal(findings.pages, 6);
+      const table = (id: string) => findings.tables.find((x) => x.id === id)!;
+      const broken = table('links.broken');
+      assert.deepEqual(broken.rows.map((r) => [r.url, r.status, r.from]), [[`${site.origin}/missing`, 404, `${site.origin}/`]]);
+      assert.deepEqual(table('redirects.chains').rows.map((r) => [r.url, r.hops]), [[`${site.origin}/old`, 2]]);
+      // One CSV per non-empty table, every row in it.
+      const csv = files.find((f) => f.name === 'links.broken.csv');
+      assert.ok(csv, files.map((f) => f.name).join(', '));
+      const lines = readFileSync(t.engine.store.artifacts.resolve(csv.path), 'utf8').trim().split('\r\n');
+      assert.equal(lines[0], 'url,status,error,from,anchor');
+      assert.match(lines[1]!, new RegExp(`^${site.origin}/missing,404,`));
+      assert.equal(files.length, findings.tables.filter((x) => x.total > 0).length);
+      const shown = await card('findings', { findings, files });
+      assert.match(shown, /<caption>Broken internal links \(1\)<\/caption>/);
+      assert.match(shown, /href="\/files\/artifacts\/crawl-small\/[0-9a-f]{12}-links\.broken\.csv"/);
+      assert.match(await card('crawl', crawled), /6 pages<\/strong> crawled \(done\)/);
+
+      // No model connected to this engine: the comment says so, and the run completes.
+      const { comment } = output<{ comment: ModelComment }>(await (await t.engine.submit(key, 'commentary', { question: 'What first?' })).completion, 'commentary');
+      assert.equal(comment.status, 'unavailable');
+      assert.ok((await t.engine.finalize(key)).finalized);
+
+      // The crawl file outlives a revert: crawling again resumes it and fetches nothing new…
+      await t.engine.unfinalize(key);
+      await t.engine.revert(key, 'crawl');
+      const requests = site.requests.length;
+      const again = output<CrawlOut>(await (await t.engine.submit(key, 'crawl', { startOver: false })).completion, 'crawl');
+      assert.deepEqual([again.pages, again.fetchedThisRun, again.resumed], [6, 0, true]);
+      assert.equal(site.requests.length, requests, 'nothing requested');
+      // …unless the person asks to start over.
+      await t.engine.revert(key, 'crawl');
+      const fresh = output<CrawlOut>(await (await t.engine.submit(key, 'crawl', { startOver: true })).completion, 'crawl');
+      assert.deepEqual([fresh.pages, fresh.resumed], [6, false]);
+      assert.match(fresh.note ?? '', /Started over/);
+      assert.equal(site.count('/a'), 2);
+    } finally {
+      await site.close();
+    }
+  });
+
+  test('a bad URL in the list is refused with the line that is wrong', async () => {
+    await t.engine.open('crawl', { key: 'crawl-bad' });
+    const st = await (await t.engine.submit('crawl-bad', 'site', { startUrl: 'http://127.0.0.1:9/', extraUrls: 'http://127.0.0.1:9/x\nftp://127.0.0.1/f\n', sitemaps: false })).completion;
+    assert.equal(st.steps.site!.status, 'failed');
+    assert.match(st.steps.site!.error ?? '', /Not http\(s\) addresses: ftp:\/\/127\.0\.0\.1\/f/);
+    await assert.rejects(t.engine.submit('crawl-bad', 'site', { startUrl: 'file:///etc/passwd', sitemaps: false }), /http:\/\/ or https:\/\//);
+  });
+
+  test('the crawl file is resumed under new limits, and started afresh when the site or scope changed', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'crawl-file-'));
+    try {
+      const file = path.join(dir, 'sub', 'crawl.db');
+      const seeds = { startUrls: ['http://127.0.0.1:9/'], sitemaps: true, subdomains: false };
+      assert.deepEqual(prepareCrawlFile(file, seeds, false), { resumed: false, note: undefined });
+      const store = new CrawlStore(file);
+      store.addUrls([{ url: 'http://127.0.0.1:9/', depth: 0 }]);
+      store.close();
+      assert.deepEqual(prepareCrawlFile(file, seeds, false), { resumed: true, note: undefined });
+      const other = prepareCrawlFile(file, { ...seeds, subdomains: true }, false);
+      assert.equal(other.resumed, false);
+      assert.match(other.note ?? '', /changed/);
+      const reopened = new CrawlStore(file);
+      assert.equal(reopened.counts().queued, 0, 'the earlier crawl is gone');
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('stopped mid-way, then run again: it resumes, and nothing done before is fetched again', async () => {
+    const PAGES = 40;
+    const routes: Record<string, string | ReturnType<typeof raw>> = { '/robots.txt': ROBOTS };
+    for (let i = 0; i < PAGES; i++) {
+      routes[i === 0 ? '/' : `/p${i}`] = page(`P${i}`, [1, 2, 3].map((d) => i + d).filter((j) => j < PAGES).map((j) => `/p${j}`));
+    }
+    const site = await startSite(routes, undefined, 25);
+    try {
+      const key = 'crawl-stop';
+      await through(key, site, { maxDepth: 100 });
+      // Stop once a few pages are in (progress comes every half second).
+      const stopped = new Promise<void>((resolve) => {
+        const watch = (p: ProgressEvent) => {
+          if (p.run !== key || p.step !== 'crawl' || p.progress.done < 3) return;
+          t.engine.bus.off('progress', watch);
+          void t.engine.cancel(key, 'crawl').then(() => resolve());
+        };
+        t.engine.bus.on('progress', watch);
+      });
+      const first = await t.engine.submit(key, 'crawl', { startOver: false });
+      await stopped;
+      const st = await first.completion;
+      const s = st.steps.crawl!;
+      assert.equal(s.status, 'cancelled');
+      assert.equal((s.output as CrawlOut).status, 'crawling', 'the partial output stays, to say where it stopped');
+      assert.match(await card('crawl', s.output), /Stopped at \d+ pages\.<\/strong> Run this step again to resume/);
+      assert.match(await card('crawl', s.output, true), /Crawling…/);
+
+      const storePath = path.join(t.engine.store.artifacts.dirFor(key), 'crawl.db');
+      const doneBefore = doneUrls(storePath);
+      assert.ok(doneBefore.length >= 3 && doneBefore.length < PAGES, `stopped mid-way (${doneBefore.length} done)`);
+
+      const resumed = output<CrawlOut>(await (await t.engine.submit(key, 'crawl', { startOver: false })).completion, 'crawl');
+      assert.equal(resumed.status, 'done');
+      assert.equal(resumed.resumed, true);
+      assert.equal(resumed.pages, PAGES);
+      assert.equal(resumed.fetchedThisRun, PAGES - doneBefore.length);
+      for (const u of doneBefore) assert.equal(site.count(new URL(u).pathname), 1, `${u} fetched once`);
+      for (const p of Object.keys(routes)) assert.ok(site.count(p) >= 1, `${p} fetched`);
+    } finally {
+      await site.close();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { workflow } from '../src/engine/index.ts';
+import type { ArtifactRef } from '../src/store/artifact-ref.ts';
+import { crawl, type CrawlProgress, type StopReason } from '../src/seo/crawl/crawler.ts';
+import { DEFAULT_USER_AGENT } from '../src/seo/crawl/fetch-page.ts';
+import type { Findings } from '../src/seo/findings/analyse.ts';
+import {
+  capFindings, commentaryData, exclusive, findingsOf, parseUrlList, prepareCrawlFile, robotsNotes, tableCsv, worstTables,
+} from '../src/seo/crawl-workflow-helpers.ts';
+import { keyValues, markdownView, modelComment, number, tableView, text, textarea, toggle } from '../src/widgets/index.ts';
+
+/**
+ * Site crawl: a start URL → limits → the crawl, live and resumable → findings → the model's
+ * commentary. Every byte fetched is kept in the run's crawl file (`crawl.db` in its artifacts), so
+ * a stopped, killed or restarted crawl goes on where it was when its step is run again.
+ */
+export default workflow({
+  id: 'crawl',
+  title: 'Site crawl',
+  description:
+    'Crawl a site politely (robots.txt, crawl-delay, a few requests at a time), see what is broken or weak — status codes, broken links, redirects, titles, descriptions, duplicates, orphans — and what the AI model makes of it.',
+})
+  // Step 1: where to start. The run checks the URL list line by line and says which line is wrong.
+  .step({
+    id: 'site',
+    title: 'Site',
+    docs: 'The page to start from. The crawl stays on its host (and, if you choose so in the next step, its subdomains).',
+    fields: {
+      startUrl: text({ label: 'Start URL', max: 2000, placeholder: 'https://example.com/', pattern: /^https?:\/\/\S+$/i, patternMessage: 'Enter an http:// or https:// address' }),
+      extraUrls: textarea({ label: 'More URLs to start from (optional, one per line)', rows: 4, max: 200_000, required: false }),
+      sitemaps: toggle({ label: 'Also start from the sitemaps (robots.txt and /sitemap.xml)', initial: true }),
+    },
+    run: ({ input }) => {
+      const start = parseUrlList(input.startUrl);
+      const extra = parseUrlList(input.extraUrls);
+      if (start.urls.length !== 1) throw new Error(`The start URL is not an http(s) address: ${input.startUrl}`);
+      if (extra.bad.length) throw new Error(`Not http(s) addresses: ${extra.bad.slice(0, 5).join(', ')}${extra.bad.length > 5 ? ` and ${extra.bad.length - 5} more` : ''}`);
+      return { startUrl: start.urls[0]!, extraUrls: extra.urls, sitemaps: input.sitemaps };
+    },
+  })
+
+  // Step 2: how far and how fast. Limits may be raised later: a resumed crawl goes on under them.
+  .step({
+    id: 'limits',
+    title: 'Limits',
+    docs: 'How much to crawl, and how gently. Two requests at a time per host is polite; robots.txt crawl-delay slows it further.',
+    fields: {
+      maxPages: number({ label: 'Max pages', integer: true, min: 1, max: 1_000_000, initial: 500 }),
+      maxDepth: number({ label: 'Max depth (clicks from the start)', integer: true, min: 0, max: 100, initial: 5 }),
+      perHost: number({ label: 'Requests at a time per host', integer: true, min: 1, max: 16, initial: 2 }),
+      subdomains: toggle({ label: 'Include subdomains' }),
+      userAgent: text({ label: 'User agent', max: 300, initial: DEFAULT_USER_AGENT }),
+    },
+  })
+
+  // Step 3: the crawl. Progress and a partial output while it goes; stopping it keeps the partial
+  // output ("stopped at N pages"), and running the step again resumes from the crawl file.
+  .step({
+    id: 'crawl',
+    title: 'Crawl',
+    docs: 'Runs the crawl. Stop it whenever you like, or close the tab: run this step again to go on where it was. A revert keeps the crawl file; tick "Start over" to begin afresh.',
+    fields: {
+      startOver: toggle({ label: 'Start over (forget what an earlier crawl of this run fetched)' }),
+    },
+    submitLabel: 'Crawl',
+    run: async ({ input, outputs, artifacts, progress, partial, signal }) => {
+      const { site, limits } = outputs;
+      const storePath = path.join(artifacts.dir, 'crawl.db');
+      const startUrls = [site.startUrl, ...site.extraUrls];
+      return exclusive(storePath, async () => {
+        const ready = prepareCrawlFile(storePath, { startUrls, sitemaps: site.sitemaps, subdomains: limits.subdomains }, input.startOver);
+        const show = (p: CrawlProgress): void => {
+          const message = `${p.pages} pages · ${p.pagesPerSec.toFixed(1)} pages/s · ${p.queued} queued · ${p.errors} errors`;
+          progress({ done: p.pages, total: limits.maxPages, message });
+          partial({ status: 'crawling', pages: p.pages, queued: p.queued, errorsThisRun: p.errors, skipped: p.skipped, elapsedS: seconds(p.elapsedMs), resumed: ready.resumed, note: ready.note });
+        };
+        const sum = await crawl({
+          storePath, startUrls, discoverSitemaps: site.sitemaps, maxPages: limits.maxPages, maxDepth: limits.maxDepth,
+          perHostConcurrency: limits.perHost, userAgent: limits.userAgent, scope: { subdomains: limits.subdomains },
+          signal, onProgress: show, progressEveryMs: 500,
+        });
+        const c = sum.counts;
+        return {
+          status: sum.reason as StopReason | 'crawling',
+          pages: c.done + c.failed, queued: c.queued, failed: c.failed, skipped: c.skipped, fetchedThisRun: sum.fetchedThisRun,
+          elapsedS: seconds(sum.elapsedMs), resumed: ready.resumed, note: ready.note,
+          robots: robotsNotes(sum), sitemaps: sum.sitemaps.length,
+        };
+      });
+    },
+    render: (out, ctx) => {
+      // A stopped (or killed) crawl keeps its last partial output, still saying "crawling".
+      const stopped = out.status === 'crawling' && !ctx.live;
+      const head = stopped
+        ? `**Stopped at ${out.pages} pages.** Run this step again to resume where it stopped.`
+        : out.status === 'crawling' ? `Crawling… **${out.pages}** pages so far.` : `**${out.pages} pages** crawled (${out.status}).`;
+      return [markdownView(head), keyValues(out)];
+    },
+  })
+
+  // Step 4: findings from the stored pages (no fetching). The run's state keeps the first rows of
+  // each table; every row goes to a CSV file per table.
+  .step({
+    id: 'findings',
+    title: 'Findings',
+    docs: 'What the crawl found, worst first. Each table shows its first rows; the CSV files hold them all.',
+    fields: {},
+    submitLabel: 'Analyse',
+    run: async ({ artifacts }) => {
+      const all = findingsOf(path.join(artifacts.dir, 'crawl.db'));
+      const files: ArtifactRef[] = [];
+      for (const t of worstTables(all)) files.push(await artifacts.write(`${t.id}.csv`, tableCsv(t), 'text/csv'));
+      return { findings: capFindings(all, 50), files };
+    },
+    render: (out, ctx) => [
+      keyValues({ pages: out.findings.pages, statusCodes: out.findings.statusCodes, depths: out.findings.depths }),
+      tableView(summaryRows(out.findings), { caption: 'Findings', columns: ['finding', 'severity', 'rows'] }),
+      ...worstTables(out.findings).map((t) =>
+        tableView(t.rows, { columns: t.columns, caption: `${t.title} (${t.total}${t.more > 0 ? `, first ${t.rows.length} shown` : ''})` }),
+      ),
+      keyValues({ csv: out.files }, { artifactUrl: ctx.artifactUrl }),
+    ],
+  })
+
+  // Step 5: the peanut gallery. The comment streams into the card and is kept with the run; without
+  // a model it says how to connect one, and the step still completes.
+  .step({
+    id: 'commentary',
+    title: 'Commentary',
+    docs: 'The AI model reads the findings (the counts and the first rows of the worst tables) and says what to fix first.',
+    fields: {
+      question: text({ label: 'Ask the model', max: 500, initial: 'What should this site fix first, and why?' }),
+    },
+    submitLabel: 'Ask the model',
+    run: async ({ input, outputs, ai, partial }) => {
+      const prompt = `You are an SEO consultant reviewing a crawl of a website. Be concrete: name the pages and the fixes. ${input.question}`;
+      const comment = await ai.comment({ prompt, data: commentaryData(outputs.findings.findings), maxTokens: 500, onText: (c) => partial({ comment: c }) });
+      return { comment };
+    },
+    render: (out, ctx) => modelComment(out.comment, ctx),
+  });
+
+function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
+
+/** One line per finding that has rows, worst first. */
+function summaryRows(f: Findings): { finding: string; severity: string; rows: number }[] {
+  return worstTables(f).map((t) => ({ finding: t.title, severity: t.severity, rows: t.total }));
+}
