@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { crawl } from '../../src/seo/crawl/crawler.ts';
 import { page, startSite, type TestSite } from '../helpers/hostile-site.ts';
+import { doneUrls } from '../helpers/crawl-db.ts';
 
 const CHILD = fileURLToPath(new URL('../helpers/crawl-child.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'crawl-resume-'));
@@ -26,15 +26,6 @@ function bigSite(delayMs: number): Promise<TestSite> {
     routes[i === 0 ? '/' : `/p${i}`] = page(`P${i}`, [1, 2, 3].map((d) => i + d).filter((j) => j < PAGES).map((j) => `/p${j}`));
   }
   return startSite(routes, undefined, delayMs);
-}
-
-function doneUrls(storePath: string): string[] {
-  const db = new Database(storePath, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare("SELECT url FROM urls WHERE state = 'done'").all() as { url: string }[]).map((r) => r.url);
-  } finally {
-    db.close();
-  }
 }
 
 function runChild(storePath: string, startUrl: string, killAtPages?: number): Promise<{ out: string; signal: NodeJS.Signals | null }> {

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import type { ProgressEvent } from '../../src/engine/engine-events.ts';
 import type { RunState } from '../../src/engine/run-state.ts';
 import type { ModelComment, RenderContext } from '../../src/engine/workflow.ts';
@@ -18,6 +17,7 @@ import type { ArtifactRef } from '../../src/store/artifact-ref.ts';
 import { page, raw, redirect, startSite, type TestSite } from '../helpers/hostile-site.ts';
 import { tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
 import crawlWorkflow from '../../workflows/crawl.ts';
+import { doneUrls } from '../helpers/crawl-db.ts';
 
 interface CrawlOut {
   status: string;
@@ -34,15 +34,6 @@ function output<T>(st: RunState, step: string): T {
   const s = st.steps[step]!;
   assert.equal(s.status, 'done', `step ${step} completed (${s.error ?? ''})`);
   return s.output as T;
-}
-
-function doneUrls(storePath: string): string[] {
-  const db = new Database(storePath, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare("SELECT url FROM urls WHERE state = 'done'").all() as { url: string }[]).map((r) => r.url);
-  } finally {
-    db.close();
-  }
 }
 
 /** A step's card as HTML, the way the run page renders it. */
