@@ -10,6 +10,7 @@ import { LlamaProvider } from './llama.ts';
 import { DEFAULT_OLLAMA_URL, OllamaProvider } from './ollama.ts';
 import { OpenAiProvider } from './openai.ts';
 import type { Provider } from './provider.ts';
+import { messageOf } from './wire.ts';
 
 export interface ChooseOptions {
   /** Injected fetch for the providers (tests, proxies); default the global one. */
@@ -93,7 +94,7 @@ export async function chooseProvider(settings: AiSettings, opts: ChooseOptions =
       await embedded.models();
       return { provider: embedded, why: `${origin(settings.modelFile, 'modelFile')}: the embedded llama.cpp with ${file}` };
     } catch (e) {
-      notes.push(`- ${e instanceof Error ? e.message : String(e)}`);
+      notes.push(`- ${messageOf(e)}`);
     }
   }
   return { provider: undefined, help: [`No AI model is available. What was tried:`, ...notes, '', howToGetOne(settings)].join('\n') };

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Llama, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from './provider.ts';
+import { messageOf } from './wire.ts';
 
 /** The context made when the model's own is larger: prompt and answer, within memory. */
 const MAX_DEFAULT_CONTEXT = 4096;
@@ -209,10 +210,6 @@ export class LoadedModel {
   }
 }
 
-export function messageOf(e: unknown): string {
-  if (e === undefined) return 'no answer';
-  return e instanceof Error ? e.message : String(e);
-}
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');

@@ -27,7 +27,7 @@ import { formatBytes } from '../widgets/format.ts';
 import { AI_ENV } from './ai-settings.ts';
 import { toFunctions } from './llama-functions.ts';
 import { fitHistory, historyTokens, promptTokens, toHistory } from './llama-history.ts';
-import { loadShared, LoadedModel, messageOf } from './llama-models.ts';
+import { loadShared, LoadedModel } from './llama-models.ts';
 import {
   ProviderError,
   type ChatChunk,
@@ -37,7 +37,7 @@ import {
   type Provider,
   type ToolCall,
 } from './provider.ts';
-import { isRecord } from './wire.ts';
+import { isRecord, messageOf } from './wire.ts';
 
 export { sharedLlama, unloadLlamaModels } from './llama-models.ts';
 export { fitHistory, historyTokens, toHistory } from './llama-history.ts';

@@ -17,7 +17,7 @@ import {
   type PullProgress,
   type ToolCall,
 } from './provider.ts';
-import { fetchFailure, isRecord, snippet } from './wire.ts';
+import { fetchFailure, isRecord, messageOf, snippet } from './wire.ts';
 
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
 
@@ -134,7 +134,7 @@ export class OllamaProvider implements Provider {
         return { ok: false, provider: 'ollama', detail: `Ollama at ${this.baseUrl} did not answer within ${HEALTH_TIMEOUT_MS / 1000} s.` };
       }
       if (signal?.aborted) return { ok: false, provider: 'ollama', detail: 'The health check was cancelled.' };
-      return { ok: false, provider: 'ollama', detail: err instanceof Error ? err.message : String(err) };
+      return { ok: false, provider: 'ollama', detail: messageOf(err) };
     }
   }
 

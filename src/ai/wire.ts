@@ -1,4 +1,5 @@
-// Small helpers both protocol clients (ollama.ts, openai.ts) need to read what comes over the wire.
+// Small helpers the providers and the AI services share to read what comes over the wire and to
+// say what went wrong.
 
 /** A JSON object (not an array, not null). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -20,4 +21,10 @@ export function fetchFailure(err: unknown): string {
 export function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
+/** An error's message for a person (provider errors are written for people); `undefined` is "no answer". */
+export function messageOf(e: unknown): string {
+  if (e === undefined) return 'no answer';
+  return e instanceof Error ? e.message : String(e);
 }

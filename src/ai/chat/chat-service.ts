@@ -15,6 +15,7 @@ import type { ChatEvent, ChatPlace, ChatReadiness, ChatService, ChatTurnRequest,
 import { buildContext, resolveBudget, type ContextBudget } from './context.ts';
 import { foldIntoSummary } from './summary.ts';
 import { NOTE_TOOLS, runNoteTool } from './tools.ts';
+import { messageOf } from '../wire.ts';
 
 export interface ChatServiceDeps {
   conversations: Conversations;
@@ -270,8 +271,3 @@ export function createChatService(deps: ChatServiceDeps): RailbookChatService {
   };
 }
 
-/** Provider and settings errors are written for people; anything else says what it is. */
-function messageOf(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}

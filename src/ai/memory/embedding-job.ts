@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Embedder } from './embedder.ts';
 import type { MemoryConnection } from './memory-db.ts';
 import { cancelReembed, runReembed, type ReembedProgress } from './reembed.ts';
+import { messageOf } from '../wire.ts';
 
 export type EmbeddingJobState =
   /** Nothing to do, or not started yet. */
@@ -131,8 +132,4 @@ export class EmbeddingJob extends EventEmitter<EmbeddingJobEvents> {
     this.current = s;
     this.emit('change', s);
   }
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
