@@ -104,8 +104,7 @@ export function robotsNotes(sum: CrawlSummary): string[] {
 export function findingsOf(path: string): Findings {
   const store = new CrawlStore(path);
   try {
-    const listed = store.db.prepare<[], { url: string }>("SELECT url FROM urls WHERE source = 'sitemap'").all();
-    return analyse(store.pages(), { maxRows: Infinity, sitemapUrls: new Set(listed.map((r) => r.url)) });
+    return analyse(store.pages(), { maxRows: Infinity, sitemapUrls: store.sitemapUrls() });
   } finally {
     store.close();
   }

@@ -254,6 +254,12 @@ export class CrawlStore {
   }
 
   /** Every stored page record, in fetch order of ids (streams: no whole-table array). */
+  /** URLs that entered the frontier from a sitemap (the orphan candidates of the findings). */
+  sitemapUrls(): Set<string> {
+    const rows = this.db.prepare("SELECT url FROM urls WHERE source = 'sitemap'").all() as { url: string }[];
+    return new Set(rows.map((r) => r.url));
+  }
+
   *pages(): Generator<PageRecord & { id: number }> {
     const it = this.db.prepare<[], { url_id: number; record: string }>('SELECT url_id, record FROM pages ORDER BY url_id').iterate();
     for (const r of it) yield { ...(JSON.parse(r.record) as PageRecord), id: r.url_id };
