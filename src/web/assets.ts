@@ -46,6 +46,14 @@ const SOURCES: Record<string, { load: () => Uint8Array; type: string }> = {
   'chat.js': { load: file(() => path.join(here, 'static/chat.js')), type: JS },
   'chat.css': { load: file(() => path.join(here, 'static/chat.css')), type: CSS },
   'outputs.css': { load: file(() => path.join(here, 'static/outputs.css')), type: CSS },
+  // The link graph (issue 9): sigma.js and graphology's browser builds, loaded by graph.js only
+  // on a page that shows a graph.
+  'sigma.min.js': { load: file(() => pkgFile('sigma', 'dist/sigma.min.js')), type: JS },
+  'graphology.umd.min.js': { load: file(() => pkgFile('graphology', 'dist/graphology.umd.min.js')), type: JS },
+  'graph.js': { load: file(() => path.join(here, 'static/graph.js')), type: JS },
+  'graph.css': { load: file(() => path.join(here, 'static/graph.css')), type: CSS },
+  'tables.js': { load: file(() => path.join(here, 'static/tables.js')), type: JS },
+  'tables.css': { load: file(() => path.join(here, 'static/tables.css')), type: CSS },
   'favicon.svg': { load: file(() => path.join(here, 'static/favicon.svg')), type: 'image/svg+xml' },
 };
 

@@ -73,6 +73,12 @@ export function Layout(props: LayoutProps): Child {
           <link rel="stylesheet" href={assetUrl('chat.css')} />
           <script src={assetUrl('app.js')} defer></script>
           <script src={assetUrl('chat.js')} defer></script>
+          <link rel="stylesheet" href={assetUrl('tables.css')} />
+          <script src={assetUrl('tables.js')} defer></script>
+          <link rel="stylesheet" href={assetUrl('graph.css')} />
+          {/* graph.js loads these two only on a page that shows a link graph. */}
+          <meta name="railbook-graph-libs" content={`${assetUrl('graphology.umd.min.js')} ${assetUrl('sigma.min.js')}`} />
+          <script src={assetUrl('graph.js')} defer></script>
         </head>
         <body hx-ext="sse" hx-headers={JSON.stringify({ 'X-CSRF-Token': chrome.csrf })}>
           <a class="skip-link" href="#main">Skip to content</a>
