@@ -2,11 +2,12 @@ import type { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
 import { now } from './clock.ts';
 import type { EngineEvents } from './engine.ts';
-import { StepFailure } from './errors.ts';
+import { EngineError, StepFailure } from './errors.ts';
 import { LeaseHeartbeat } from './lease-heartbeat.ts';
 import type { RunResources } from './run-resources.ts';
 import type { RunState, StepState } from './run-state.ts';
-import type { AnyStep, ModelComment, Progress, StepAi, StepAiContext, StepPlace } from './workflow.ts';
+import type { AnyStep, ModelComment, OtherRun, Progress, StepAi, StepAiContext, StepPlace } from './workflow.ts';
+import { validateRunKey } from './run-key.ts';
 
 /** Outputs larger than this belong in an artifact file, not in the state JSON. */
 export const MAX_OUTPUT_JSON_BYTES = 1_000_000;
@@ -108,6 +109,7 @@ export class StepExecutor {
           partial: (output) => this.reportPartial(key, step.id, active, output),
           resource: (name, create) => this.resources.use(key, name, create),
           ai: this.stepAi({ profile: state.profile, runKey: key, workflowId: state.workflow, stepId: step.id, stepTitle: step.title }, active.controller.signal),
+          otherRun: (other) => this.otherRun(other),
         });
         if (active.controller.signal.aborted) throw active.controller.signal.reason;
         outcome = { status: 'done', output: toJson(out, step.id) };
@@ -131,6 +133,16 @@ export class StepExecutor {
         if (this.active.get(id) === active) this.active.delete(id);
       }
     })();
+  }
+
+  private async otherRun(key: string): Promise<OtherRun> {
+    const k = validateRunKey(key);
+    const st = await this.store.runs.get(k);
+    if (!st) throw new EngineError('not_found', `There is no run "${k}" (deleted, or never made).`);
+    await this.store.artifacts.pullRun(k);
+    const outputs: Record<string, unknown> = {};
+    for (const [id, s] of Object.entries(st.steps)) if (s.status === 'done') outputs[id] = s.output;
+    return { key: k, workflowId: st.workflow, profile: st.profile, outputs, artifactsDir: this.store.artifacts.dirFor(k) };
   }
 
   private async record(key: string, stepId: string, execId: string, outcome: Outcome): Promise<RunState> {

@@ -41,6 +41,23 @@ export interface StepContext<I, Prev> {
   resource<T extends RunResource>(name: string, create: (hooks: ResourceHooks) => Promise<T>): Promise<T>;
   /** The AI model, for a short comment on the step's data (the "peanut gallery"). */
   ai: StepAiContext;
+  /**
+   * Another run, to read (the link graph reads a crawl run's file): the outputs of its done steps
+   * and its artifacts folder, brought into the data folder first on PostgreSQL. Rejects with a
+   * message a person reads when there is no such run.
+   */
+  otherRun(key: string): Promise<OtherRun>;
+}
+
+/** What `ctx.otherRun` gives: another run, to read only. */
+export interface OtherRun {
+  key: string;
+  workflowId: string;
+  profile: string;
+  /** The outputs of its done steps, by step id. */
+  outputs: Record<string, unknown>;
+  /** Its artifacts folder (absolute); files a step wrote there itself are in it too. */
+  artifactsDir: string;
 }
 
 /**

@@ -26,12 +26,15 @@ export class Artifacts {
     return abs;
   }
 
-  /** Brings every stored file of a run into the data folder (a worker about to run its steps). */
+  /**
+   * Brings every stored file of a run into the data folder (a worker about to run its steps): the
+   * missing ones, and those another process stored again since (a crawl's database that grew).
+   */
   async pullRun(runKey: string): Promise<void> {
     if (!this.remote) return;
     for (const f of await this.remote.listRun(runKey)) {
       const abs = this.resolve(f.path);
-      if (!existsSync(abs)) await this.remote.fetch(f.path, abs);
+      if (!(await this.remote.inSync(f, abs))) await this.remote.fetch(f.path, abs);
     }
   }
 

@@ -1,7 +1,7 @@
 // The widget library: input widgets (render, read back, validate themselves) and output views
 // (plain functions returning JSX) for workflow files to use.
 
-export type { FieldRenderProps, Fields, FormBody, InputOf, InputWidget, PrepareContext } from './widget.ts';
+export type { FieldRenderProps, Fields, FormBody, InputOf, InputWidget, PrepareContext, RunChoice } from './widget.ts';
 
 // Inputs
 export { text, type TextOptions } from './text.tsx';
@@ -14,6 +14,7 @@ export { number, type NumberOptions } from './number.tsx';
 export { list, type ListOptions, type ListItemType } from './list.tsx';
 export { toggle, type ToggleOptions } from './switch.tsx';
 export { fileUpload, acceptsFile, type FileUploadOptions } from './file-upload.tsx';
+export { runPicker, RUN_PICKER_MAX_SHOWN, type RunPickerOptions } from './run-picker.tsx';
 export { fileList, isPlainFileName, type FileListOptions, type FileListWidget, type ListedFile } from './file-list.tsx';
 export type { Option, OptionInput } from './options.ts';
 

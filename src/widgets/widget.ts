@@ -38,6 +38,18 @@ export interface FieldRenderProps<T> {
   disabled?: boolean;
   /** The app's upload limit in bytes, for file fields to state under their input. */
   maxUploadBytes?: number | undefined;
+  /** For a widget that chooses another run (`runsOf`): that workflow's runs, newest first. */
+  runs?: readonly RunChoice[] | undefined;
+}
+
+/** Another run a widget offers to choose (the run picker). */
+export interface RunChoice {
+  key: string;
+  /** The run's number within its workflow, if it has one. */
+  number: number | null;
+  created: string;
+  updated: string;
+  finalized: boolean;
 }
 
 /**
@@ -68,6 +80,11 @@ export interface InputWidget<T = unknown> {
    * (undefined: the app's limit). The server stops reading an upload at this size.
    */
   readonly maxBytes?: number | undefined;
+  /**
+   * A widget that chooses one of another workflow's runs names that workflow here; the web layer
+   * then lists its runs (the person's profile) into `FieldRenderProps.runs`.
+   */
+  readonly runsOf?: string | undefined;
   /** The stored value as a person reads it in outputs and the history: a choice's label ("Large"), not its value ("l"). */
   display?(value: T): string;
   /** JSON Schema of the value a job file or API caller gives (defaults to the zod schema's). */

@@ -5,6 +5,7 @@ import type { RunView } from '../views/run-page.tsx';
 import type { RunLive } from '../views/run-bar.tsx';
 import type { CardModel } from '../views/step-card.tsx';
 import { renderContext } from './common.ts';
+import { RUN_PICKER_MAX_SHOWN, type RunChoice } from '../../widgets/index.ts';
 
 /** What a form shows after a rejected submit: the values sent and a message per field. */
 export interface FormOverride {
@@ -37,7 +38,19 @@ export async function cardModel(engine: Engine, wf: Workflow, state: RunState, i
     renderCtx: renderContext(state),
     csrf,
     maxUploadBytes: engine.maxUploadBytes,
+    runChoices: status === 'done' || status === 'running' ? undefined : await runChoices(engine, step, state.profile),
   };
+}
+
+/** The runs offered by the step's run pickers: the newest of that workflow in the same profile. */
+async function runChoices(engine: Engine, step: Workflow['steps'][number], profile: string): Promise<Record<string, RunChoice[]> | undefined> {
+  let out: Record<string, RunChoice[]> | undefined;
+  for (const [name, w] of Object.entries(step.fields)) {
+    if (!w.runsOf) continue;
+    const runs = await engine.store.runs.list({ workflow: w.runsOf, profile, limit: RUN_PICKER_MAX_SHOWN });
+    (out ??= {})[name] = runs.map((r) => ({ key: r.key, number: r.number, created: r.created, updated: r.updated, finalized: r.finalized !== null }));
+  }
+  return out;
 }
 
 /** Index of the first step that is not done, or -1 when every step is done. */

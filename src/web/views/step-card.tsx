@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { StepStatus } from '../../engine/run-state.ts';
 import type { AnyStep, Progress, RenderContext } from '../../engine/workflow.ts';
-import { codeView, keyValues } from '../../widgets/index.ts';
+import { codeView, keyValues, type RunChoice } from '../../widgets/index.ts';
 import { displayValue } from '../../widgets/display.ts';
 import { formatDuration, formatTime } from './format.ts';
 import { Csrf } from './layout.tsx';
@@ -37,6 +37,8 @@ export interface CardModel {
   csrf: string;
   /** The app's upload limit (bytes), which file fields state under their input. */
   maxUploadBytes?: number | undefined;
+  /** For fields that choose another run (`runsOf`): that workflow's runs, by field name. */
+  runChoices?: Record<string, RunChoice[]> | undefined;
   /** A message about the last action on this step (e.g. it could not be stopped). */
   notice?: string | undefined;
   /** Asking before a revert to this step: what it would clear. */
@@ -228,7 +230,7 @@ function FormBody({ m }: { m: CardModel }): Child {
         {m.errors[''] ? <p class="form-error" role="alert">{m.errors['']}</p> : null}
         {fields.length === 0 ? <p class="muted">This step needs no input.</p> : null}
         {fields.map(([name, w]) =>
-          w.render({ name, id: `f-${m.step.id}-${name}`, value: m.values[name], error: m.errors[name], maxUploadBytes: m.maxUploadBytes }),
+          w.render({ name, id: `f-${m.step.id}-${name}`, value: m.values[name], error: m.errors[name], maxUploadBytes: m.maxUploadBytes, runs: m.runChoices?.[name] }),
         )}
         <button type="submit">{label}</button>
       </form>
