@@ -3,7 +3,7 @@
  * lists, and the internal links as compact parallel arrays with interned target URLs (100k pages
  * × 100 links must not keep 10M link objects alive).
  */
-import type { PageRecord, RedirectHop } from '../crawl/page-record.ts';
+import type { LinkRecord, PageRecord, RedirectHop } from '../crawl/page-record.ts';
 
 export interface Page {
   index: number;
@@ -50,6 +50,21 @@ export function buildModel(records: Iterable<PageRecord>): Model {
   const byUrl = new Map<string, Page>();
   const urlIds = new Map<string, number>();
   const links: InternalLinks = { from: [], to: [], text: [], urls: [] };
+  const redirected: [Page, readonly LinkRecord[]][] = [];
+  const addLinks = (page: Page, ls: readonly LinkRecord[]): void => {
+    for (const l of ls) {
+      if (!l.internal) continue;
+      let id = urlIds.get(l.url);
+      if (id === undefined) {
+        id = links.urls.length;
+        urlIds.set(l.url, id);
+        links.urls.push(l.url);
+      }
+      links.from.push(page.index);
+      links.to.push(id);
+      links.text.push(l.text);
+    }
+  };
   for (const r of records) {
     const x = r.extract;
     const page: Page = {
@@ -76,23 +91,15 @@ export function buildModel(records: Iterable<PageRecord>): Model {
     };
     pages.push(page);
     if (!byUrl.has(r.url)) byUrl.set(r.url, page);
-    for (const l of x?.links ?? []) {
-      if (!l.internal) continue;
-      let id = urlIds.get(l.url);
-      if (id === undefined) {
-        id = links.urls.length;
-        urlIds.set(l.url, id);
-        links.urls.push(l.url);
-      }
-      links.from.push(page.index);
-      links.to.push(id);
-      links.text.push(l.text);
-    }
+    // A redirected URL's links are its destination's: counted once, below, unless the destination has no record of its own.
+    if (r.redirects.length > 0) redirected.push([page, x?.links ?? []]);
+    else addLinks(page, x?.links ?? []);
   }
   // A redirected URL whose destination has its own record would only repeat that page's content
-  // (duplicate titles, duplicate content): the content checks look at the destination alone.
-  for (const p of pages) {
-    if (p.html && p.redirects.length > 0 && p.finalUrl !== p.url && byUrl.has(p.finalUrl)) p.html = false;
+  // (duplicate titles, duplicate content, the same links twice): the checks look at the destination alone.
+  for (const [p, ls] of redirected) {
+    if (p.finalUrl !== p.url && byUrl.has(p.finalUrl)) p.html = false;
+    else addLinks(p, ls);
   }
   return { pages, byUrl, links };
 }
