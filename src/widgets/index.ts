@@ -21,6 +21,7 @@ export type { Option, OptionInput } from './options.ts';
 // Outputs
 export { markdownView, markdownToSafeHtml, isSafeUrl, escapeHtml } from './markdown.tsx';
 export { tableView, type TableOptions } from './table.tsx';
+export { barChart, statusCodeTone, formatBarValue, type BarChartOptions, type BarDatum, type BarTone } from './bar-chart.tsx';
 export { codeView, highlightCode, type HighlightResult } from './code.tsx';
 export { linkOut } from './link-out.tsx';
 export { keyValues, type KeyValuesOptions } from './key-values.tsx';

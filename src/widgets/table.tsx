@@ -7,6 +7,13 @@ export interface TableOptions {
   caption?: string;
   /** Rows shown at most (default 200); the rest are counted, not rendered. */
   maxRows?: number;
+  /**
+   * Column headers sort the shown rows (tables.js makes each header a button). Off by default, so
+   * the markup of existing tables stays as it was.
+   */
+  sortable?: boolean;
+  /** A filter box above the table narrows the shown rows by text, with a live "N of M rows" count. */
+  filterable?: boolean;
 }
 
 export const TABLE_DEFAULT_MAX_ROWS = 200;
@@ -32,7 +39,10 @@ export function tableView(rows: readonly Record<string, unknown>[], opts: TableO
   const shown = rows.slice(0, max).map((r) => (isPlainObject(r) ? r : { value: r as unknown }));
   const cols = opts.columns ? [...opts.columns] : columnsOf(shown);
   const label = opts.caption ?? 'Table';
-  return (
+  const note = shown.length < rows.length ? (
+    <p class="table-note"><small>Showing {shown.length} of {rows.length} rows{opts.sortable || opts.filterable ? '; sorting and filtering apply to these' : ''}.</small></p>
+  ) : null;
+  const scroll = (
     // A focusable, labelled region: keyboard users can scroll a wide table too.
     <div class="table-scroll" role="region" aria-label={label} tabindex={0}>
       <table>
@@ -46,9 +56,15 @@ export function tableView(rows: readonly Record<string, unknown>[], opts: TableO
           ))}
         </tbody>
       </table>
-      {shown.length < rows.length ? (
-        <p class="table-note"><small>Showing {shown.length} of {rows.length} rows.</small></p>
-      ) : null}
+      {note}
+    </div>
+  );
+  if (!opts.sortable && !opts.filterable) return scroll;
+  // Plain HTML that reads fine without script; tables.js finds the wrapper by its data attributes
+  // and adds the sort buttons and the filter box.
+  return (
+    <div class="data-table" data-sortable={opts.sortable ? 'true' : undefined} data-filterable={opts.filterable ? 'true' : undefined}>
+      {scroll}
     </div>
   );
 }
