@@ -5,9 +5,12 @@ import { crawl, type CrawlProgress, type StopReason } from '../src/seo/crawl/cra
 import { DEFAULT_USER_AGENT } from '../src/seo/crawl/fetch-page.ts';
 import type { Findings } from '../src/seo/findings/analyse.ts';
 import {
-  capFindings, commentaryData, exclusive, findingsOf, parseUrlList, prepareCrawlFile, robotsNotes, tableCsv, worstTables,
+  capFindings, commentaryData, exclusive, findingsOf, pageSample, parseUrlList, patternLines, prepareCrawlFile, robotsNotes, tableCsv, worstTables,
 } from '../src/seo/crawl-workflow-helpers.ts';
-import { keyValues, markdownView, modelComment, number, tableView, text, textarea, toggle } from '../src/widgets/index.ts';
+import { findingsWorkbook } from '../src/seo/findings/xlsx.ts';
+import { barChart, keyValues, markdownView, modelComment, number, statusCodeTone, tableView, text, textarea, toggle } from '../src/widgets/index.ts';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /**
  * Site crawl: a start URL → limits → the crawl, live and resumable → findings → the model's
@@ -47,10 +50,17 @@ export default workflow({
     fields: {
       maxPages: number({ label: 'Max pages', integer: true, min: 1, max: 1_000_000, initial: 500 }),
       maxDepth: number({ label: 'Max depth (clicks from the start)', integer: true, min: 0, max: 100, initial: 5 }),
+      maxMinutes: number({ label: 'Max minutes (empty: no limit)', integer: true, min: 1, max: 10_000, required: false }),
       perHost: number({ label: 'Requests at a time per host', integer: true, min: 1, max: 16, initial: 2 }),
+      maxKbPerPage: number({ label: 'Max KB per page (longer ones are cut and reported; empty: 5120)', integer: true, min: 16, max: 51_200, required: false }),
       subdomains: toggle({ label: 'Include subdomains' }),
+      followNofollow: toggle({ label: 'Follow nofollow links (rel="nofollow", meta robots nofollow)' }),
+      include: textarea({ label: 'Only URLs matching (optional: one regular expression per line)', rows: 2, max: 10_000, required: false, placeholder: '/blog/' }),
+      exclude: textarea({ label: 'Never URLs matching (optional: one regular expression per line)', rows: 2, max: 10_000, required: false, placeholder: '\\?sort=' }),
       userAgent: text({ label: 'User agent', max: 300, initial: DEFAULT_USER_AGENT }),
     },
+    // Each pattern line is checked here, so a typo is reported against its line before any crawl.
+    run: ({ input }) => ({ ...input, maxMinutes: input.maxMinutes ?? null, maxKbPerPage: input.maxKbPerPage ?? 5_120, include: patternLines('Only URLs matching', input.include), exclude: patternLines('Never URLs matching', input.exclude) }),
   })
 
   // Step 3: the crawl. Progress and a partial output while it goes; stopping it keeps the partial
@@ -76,7 +86,9 @@ export default workflow({
         };
         const sum = await crawl({
           storePath, startUrls, discoverSitemaps: site.sitemaps, maxPages: limits.maxPages, maxDepth: limits.maxDepth,
-          perHostConcurrency: limits.perHost, userAgent: limits.userAgent, scope: { subdomains: limits.subdomains },
+          perHostConcurrency: limits.perHost, userAgent: limits.userAgent, followNofollow: limits.followNofollow,
+          maxBytesPerPage: limits.maxKbPerPage * 1024, ...(limits.maxMinutes !== null ? { maxTimeMs: limits.maxMinutes * 60_000 } : {}),
+          scope: { subdomains: limits.subdomains, include: limits.include, exclude: limits.exclude },
           signal, onProgress: show, progressEveryMs: 500,
         });
         const c = sum.counts;
@@ -103,22 +115,24 @@ export default workflow({
   .step({
     id: 'findings',
     title: 'Findings',
-    docs: 'What the crawl found, worst first. Each table shows its first rows; the CSV files hold them all.',
+    docs: 'What the crawl found, worst first, from the pages stored by the crawl (nothing is fetched). Each table shows its first rows (click a heading to sort, type to filter); the workbook and the CSV files hold every row.',
     fields: {},
     submitLabel: 'Analyse',
-    run: async ({ artifacts }) => {
+    run: async ({ outputs, artifacts }) => {
       const all = findingsOf(path.join(artifacts.dir, 'crawl.db'));
+      const workbook = await artifacts.write('findings.xlsx', await findingsWorkbook(all, { site: outputs.site.startUrl }), XLSX);
       const files: ArtifactRef[] = [];
       for (const t of worstTables(all)) files.push(await artifacts.write(`${t.id}.csv`, tableCsv(t), 'text/csv'));
-      return { findings: capFindings(all, 50), files };
+      return { findings: capFindings(all, 50), workbook, files };
     },
     render: (out, ctx) => [
-      keyValues({ pages: out.findings.pages, statusCodes: out.findings.statusCodes, depths: out.findings.depths }),
-      tableView(summaryRows(out.findings), { caption: 'Findings', columns: ['finding', 'severity', 'rows'] }),
+      barChart(out.findings.statusCodes, { title: 'Status codes', unit: 'pages', tone: statusCodeTone }),
+      barChart(out.findings.depths, { title: 'Pages by depth (clicks from the start)', unit: 'pages' }),
+      tableView(summaryRows(out.findings), { caption: 'Findings', columns: ['finding', 'severity', 'rows'], sortable: true }),
       ...worstTables(out.findings).map((t) =>
-        tableView(t.rows, { columns: t.columns, caption: `${t.title} (${t.total}${t.more > 0 ? `, first ${t.rows.length} shown` : ''})` }),
+        tableView(t.rows, { columns: t.columns, caption: `${t.title} (${t.total}${t.more > 0 ? `, first ${t.rows.length} shown: every row is in the workbook` : ''})`, sortable: true, filterable: true }),
       ),
-      keyValues({ csv: out.files }, { artifactUrl: ctx.artifactUrl }),
+      keyValues({ workbook: out.workbook, csv: out.files }, { artifactUrl: ctx.artifactUrl }),
     ],
   })
 
@@ -127,14 +141,15 @@ export default workflow({
   .step({
     id: 'commentary',
     title: 'Commentary',
-    docs: 'The AI model reads the findings (the counts and the first rows of the worst tables) and says what to fix first.',
+    docs: 'The AI model reads the findings (the counts and the first rows of the worst tables) and a sample of pages (the start page, the most linked-to ones, one from each of the worst findings), and says what to fix first.',
     fields: {
       question: text({ label: 'Ask the model', max: 500, initial: 'What should this site fix first, and why?' }),
     },
     submitLabel: 'Ask the model',
-    run: async ({ input, outputs, ai, partial }) => {
-      const prompt = `You are an SEO consultant reviewing a crawl of a website. Be concrete: name the pages and the fixes. ${input.question}`;
-      const comment = await ai.comment({ prompt, data: commentaryData(outputs.findings.findings), maxTokens: 500, onText: (c) => partial({ comment: c }) });
+    run: async ({ input, outputs, artifacts, ai, partial }) => {
+      const prompt = `You are an SEO consultant reviewing a crawl of a website: its findings and a sample of its pages. Be concrete: name the pages and the fixes. ${input.question}`;
+      const sample = pageSample(path.join(artifacts.dir, 'crawl.db'), outputs.findings.findings);
+      const comment = await ai.comment({ prompt, data: commentaryData(outputs.findings.findings, sample), maxTokens: 500, onText: (c) => partial({ comment: c }) });
       return { comment };
     },
     render: (out, ctx) => modelComment(out.comment, ctx),

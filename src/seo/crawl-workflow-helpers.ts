@@ -9,6 +9,8 @@ import { CrawlStore } from './crawl/crawl-store.ts';
 import type { CrawlSummary } from './crawl/crawler.ts';
 import { normalizeUrl } from './crawl/scope.ts';
 import { analyse, type Findings, type FindingTable, type Severity } from './findings/analyse.ts';
+import { buildModel } from './findings/model.ts';
+import { inlinkCounts } from './findings/status-links.ts';
 
 /** Lines of a URL list: blank lines and `#` comments ignored; each other line must be http(s). */
 export function parseUrlList(text: string): { urls: string[]; bad: string[] } {
@@ -22,6 +24,25 @@ export function parseUrlList(text: string): { urls: string[]; bad: string[] } {
     else bad.push(t);
   }
   return { urls, bad };
+}
+
+/**
+ * Lines of regular expressions (the include/exclude patterns): blank lines skipped, each other
+ * line compiled, and a bad one reported with its line number and the reason.
+ */
+export function patternLines(label: string, text: string): string[] {
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === '') return;
+    try {
+      new RegExp(t);
+    } catch (e) {
+      throw new Error(`${label}, line ${i + 1}: "${t}" is not a regular expression (${(e as Error).message})`);
+    }
+    out.push(t);
+  });
+  return out;
 }
 
 /** What decides a crawl's frontier from the start: change it and the stored crawl no longer fits. */
@@ -132,8 +153,53 @@ export function worstTables(f: Findings): FindingTable[] {
   return f.tables.filter((t) => t.total > 0).sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.total - a.total);
 }
 
-/** What the model is shown: the counts, and the first rows of the worst tables (within its budget). */
-export function commentaryData(f: Findings, tables = 6, rows = 5): unknown {
+/** One page as the model reads it in the commentary's sample. */
+export interface SampledPage {
+  url: string;
+  why: string;
+  status: number;
+  depth: number;
+  inlinks: number;
+  title: string | null;
+  metaDescription: string | null;
+  h1: string[];
+  wordCount: number;
+}
+
+/**
+ * A few pages for the model to read, not only counts: the start page, the most linked-to pages,
+ * and the first page of each of the worst findings (so it can name what is wrong on a real page).
+ */
+export function pageSample(path: string, f: Findings, max = 8): SampledPage[] {
+  const store = new CrawlStore(path);
+  try {
+    const records = [...store.pages()];
+    const model = buildModel(records);
+    const inlinks = inlinkCounts(model);
+    const byUrl = new Map(records.map((r) => [r.url, r]));
+    const picked = new Map<string, string>();
+    const pick = (url: string | undefined, why: string): void => {
+      if (url !== undefined && byUrl.has(url) && !picked.has(url) && picked.size < max) picked.set(url, why);
+    };
+    pick(records.find((r) => r.depth === 0)?.url, 'the start page');
+    for (const t of worstTables(f).slice(0, Math.ceil(max / 2))) pick(String(t.rows[0]?.['url'] ?? ''), `first row of "${t.title}"`);
+    const popular = [...inlinks].sort((a, b) => b[1] - a[1]).slice(0, max);
+    for (const [url] of popular) pick(url, 'among the most linked-to pages');
+    return [...picked].map(([url, why]) => {
+      const r = byUrl.get(url)!;
+      const x = r.extract;
+      return {
+        url, why, status: r.status, depth: r.depth, inlinks: inlinks.get(url) ?? 0,
+        title: x?.title ?? null, metaDescription: x?.metaDescription ?? null, h1: x?.h1.slice(0, 3) ?? [], wordCount: x?.wordCount ?? 0,
+      };
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** What the model is shown: the counts, the first rows of the worst tables and a sample of pages (within its budget). */
+export function commentaryData(f: Findings, sample: SampledPage[] = [], tables = 6, rows = 5): unknown {
   const counts = Object.fromEntries(Object.entries(f.counts).filter(([, n]) => n > 0));
   return {
     pages: f.pages,
@@ -141,6 +207,7 @@ export function commentaryData(f: Findings, tables = 6, rows = 5): unknown {
     depths: f.depths,
     findingCounts: counts,
     worst: worstTables(f).slice(0, tables).map((t) => ({ finding: t.title, severity: t.severity, total: t.total, firstRows: t.rows.slice(0, rows) })),
+    samplePages: sample,
   };
 }
 

@@ -11,7 +11,8 @@ import type { ProgressEvent } from '../../src/engine/engine-events.ts';
 import type { RunState } from '../../src/engine/run-state.ts';
 import type { ModelComment, RenderContext } from '../../src/engine/workflow.ts';
 import { CrawlStore } from '../../src/seo/crawl/crawl-store.ts';
-import { prepareCrawlFile } from '../../src/seo/crawl-workflow-helpers.ts';
+import ExcelJS from 'exceljs';
+import { pageSample, prepareCrawlFile } from '../../src/seo/crawl-workflow-helpers.ts';
 import type { Findings } from '../../src/seo/findings/analyse.ts';
 import type { ArtifactRef } from '../../src/store/artifact-ref.ts';
 import { page, raw, redirect, startSite, type TestSite } from '../helpers/hostile-site.ts';
@@ -85,7 +86,8 @@ describe('crawl workflow', () => {
       assert.match(progress.at(-1)?.progress.message ?? '', /^6 pages · [\d.]+ pages\/s · 0 queued · 1 errors$/);
       assert.equal(progress.at(-1)?.progress.total, 100);
 
-      const { findings, files } = output<{ findings: Findings; files: ArtifactRef[] }>(await (await t.engine.submit(key, 'findings', {})).completion, 'findings');
+      const found = output<{ findings: Findings; workbook: ArtifactRef; files: ArtifactRef[] }>(await (await t.engine.submit(key, 'findings', {})).completion, 'findings');
+      const { findings, files } = found;
       assert.equal(findings.pages, 6);
       const table = (id: string) => findings.tables.find((x) => x.id === id)!;
       const broken = table('links.broken');
@@ -98,8 +100,22 @@ describe('crawl workflow', () => {
       assert.equal(lines[0], 'url,status,error,from,anchor');
       assert.match(lines[1]!, new RegExp(`^${site.origin}/missing,404,`));
       assert.equal(files.length, findings.tables.filter((x) => x.total > 0).length);
-      const shown = await card('findings', { findings, files });
+      // The workbook: a summary sheet, then a sheet per non-empty table with every row.
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(t.engine.store.artifacts.resolve(found.workbook.path));
+      assert.equal(wb.worksheets[0]?.name, 'Summary');
+      assert.equal(wb.worksheets.length, 1 + files.length);
+      const brokenSheet = wb.worksheets.find((w) => w.getCell('A1').value === 'url' && w.getCell('D1').value === 'from' && w.getCell('E1').value === 'anchor');
+      assert.equal(brokenSheet?.actualRowCount, 2, 'the header and the one broken link');
+      const shown = await card('findings', found);
       assert.match(shown, /<caption>Broken internal links \(1\)<\/caption>/);
+      assert.match(shown, /<svg[^>]*role="img"[^>]*aria-label="Status codes/, 'the status codes as a chart');
+      assert.match(shown, /data-sortable="true"/);
+      assert.match(shown, /-findings\.xlsx"/);
+      // What the model would read besides the counts: the start page and the broken page first.
+      const sample = pageSample(path.join(t.engine.store.artifacts.dirFor(key), 'crawl.db'), findings);
+      assert.deepEqual(sample.slice(0, 2).map((p) => [p.url, p.why]), [[`${site.origin}/`, 'the start page'], [`${site.origin}/missing`, 'first row of "Pages with 4xx/5xx or no response"']]);
+      assert.ok(sample.every((p) => p.inlinks >= 0 && typeof p.wordCount === 'number'));
       assert.match(shown, /href="\/files\/artifacts\/crawl-small\/[0-9a-f]{12}-links\.broken\.csv"/);
       assert.match(await card('crawl', crawled), /6 pages<\/strong> crawled \(done\)/);
 
@@ -132,6 +148,33 @@ describe('crawl workflow', () => {
     assert.equal(st.steps.site!.status, 'failed');
     assert.match(st.steps.site!.error ?? '', /Not http\(s\) addresses: ftp:\/\/127\.0\.0\.1\/f/);
     await assert.rejects(t.engine.submit('crawl-bad', 'site', { startUrl: 'file:///etc/passwd', sitemaps: false }), /http:\/\/ or https:\/\//);
+  });
+
+  test('the limits: a bad pattern is refused with its line; exclude patterns and max KB per page are honoured', async () => {
+    await t.engine.open('crawl', { key: 'crawl-limits' });
+    await (await t.engine.submit('crawl-limits', 'site', { startUrl: 'http://127.0.0.1:9/', sitemaps: false })).completion;
+    const bad = await (await t.engine.submit('crawl-limits', 'limits', { maxPages: 10, maxDepth: 2, perHost: 1, subdomains: false, userAgent: 'x', exclude: '/ok/\n/a(b\n' })).completion;
+    assert.equal(bad.steps.limits!.status, 'failed');
+    assert.match(bad.steps.limits!.error ?? '', /Never URLs matching, line 2: "\/a\(b" is not a regular expression/);
+
+    const site = await startSite({ '/robots.txt': ROBOTS, '/': page('Home', ['/keep', '/skip/1', '/big']), '/keep': page('Keep', []), '/skip/1': page('Skip', []), '/big': page('Big', [], 'x '.repeat(40_000)) });
+    try {
+      await through('crawl-excl', site, { exclude: '^.*/skip/', maxKbPerPage: 16 });
+      output(await (await t.engine.submit('crawl-excl', 'crawl', { startOver: false })).completion, 'crawl');
+      assert.equal(site.count('/skip/1'), 0, 'excluded');
+      assert.equal(site.count('/keep'), 1);
+      const { findings } = output<{ findings: Findings }>(await (await t.engine.submit('crawl-excl', 'findings', {})).completion, 'findings');
+      assert.equal(findings.pages, 3);
+      const store = new CrawlStore(path.join(t.engine.store.artifacts.dirFor('crawl-excl'), 'crawl.db'));
+      try {
+        const big = [...store.pages()].find((p) => p.url.endsWith('/big'));
+        assert.equal(big?.truncated, true, 'cut at 16 KB');
+      } finally {
+        store.close();
+      }
+    } finally {
+      await site.close();
+    }
   });
 
   test('the crawl file is resumed under new limits, and started afresh when the site or scope changed', () => {
