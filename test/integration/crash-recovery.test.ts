@@ -4,21 +4,18 @@
 // backends: on SQLite the dead server is told by its pid, on PostgreSQL by its lease running out
 // (the child is given a short one, RAILBOOK_LEASE, so the test does not wait 30 s for it).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { RunState } from '../../src/engine/run-state.ts';
 import { Store } from '../../src/store/store.ts';
 import { startServer } from '../../src/web/server.ts';
 import { forEachBackend } from '../helpers/backends.ts';
-import { BIN, cleanEnv, cliData, ROOT, type CliData } from '../helpers/railbook-cli.ts';
-import { FIXTURE_WORKFLOWS_DIR, tempDir, tempEngine } from '../helpers/temp-engine.ts';
+import { cliData, ROOT, type CliData } from '../helpers/railbook-cli.ts';
+import { csrfFrom, newRun, postForm, runState, startServeProcess, waitFor, type ServeProcess } from '../helpers/serve-process.ts';
+import { tempDir, tempEngine } from '../helpers/temp-engine.ts';
 
-/** The lease of the child's steps on PostgreSQL, in seconds: a killed child is taken for dead this long after. */
-const LEASE_S = '2';
 
 /** A workflow with a quick step, a long one and a last one, so a crash has something before and after it. */
 function writeCrashWorkflow(dir: string): void {
@@ -55,81 +52,12 @@ export default workflow({ id: 'crash', title: 'Crash test' })
 `);
 }
 
-interface Child {
-  proc: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-}
-
-function startChild(d: CliData, workflowsDir: string): Promise<Child> {
-  const dirs = [path.join(ROOT, 'workflows'), FIXTURE_WORKFLOWS_DIR, workflowsDir].join(path.delimiter);
-  const args = ['serve', '--port', '0', '--no-open', '--no-auto-backup', '--data-dir', d.dir, '--workflows-dir', dirs];
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ ...d.env, RAILBOOK_LEASE: LEASE_S }) });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`the server did not start in 30 s\n${err}`)), 30_000);
-    const fail = (e: Error) => {
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      reject(e);
-    };
-    proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^Railbook is running at (\S+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, base: m[1]!.replace(/\/$/, ''), exited });
-      }
-    });
-    proc.once('exit', (code) => fail(new Error(`the server exited (${code}) before printing its URL\n${err}`)));
-  });
-}
-
-async function csrfFrom(base: string, page: string): Promise<string> {
-  const r = await fetch(base + page);
-  assert.equal(r.status, 200, `GET ${page}`);
-  const m = /<meta name="csrf-token" content="([0-9a-f]+)"/.exec(await r.text());
-  assert.ok(m, 'the page carries the CSRF token');
-  return m[1]!;
-}
-
-async function postForm(base: string, p: string, fields: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-  return fetch(base + p, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual', signal });
-}
-
-async function runState(base: string, key: string): Promise<RunState> {
-  const r = await fetch(`${base}/api/runs/${key}`);
-  assert.equal(r.status, 200);
-  return (await r.json()) as RunState;
-}
-
-async function waitFor(base: string, key: string, ok: (s: RunState) => boolean, what: string, ms = 20_000): Promise<RunState> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = await runState(base, key);
-    if (ok(s)) return s;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; state: ${JSON.stringify(s.steps)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function newRun(base: string, csrf: string): Promise<string> {
-  const r = await postForm(base, '/wf/crash/runs', { _csrf: csrf, action: 'new' });
-  assert.equal(r.status, 303);
-  const m = /^\/wf\/crash\/runs\/([^/?#]+)$/.exec(r.headers.get('location') ?? '');
-  assert.ok(m, `redirected to the run: ${r.headers.get('location')}`);
-  return decodeURIComponent(m[1]!);
-}
-
 forEachBackend((backend) => {
   describe(`crash recovery and detached steps (server in a child process, ${backend})`, () => {
     let data: CliData;
     const wfTmp = tempDir('railbook-crash-wf-');
     const wfDir = path.join(wfTmp.dir, 'workflows');
-    let child: Child | undefined;
+    let child: ServeProcess | undefined;
     /** The store the child uses, opened in this process. */
     const openStore = () => Store.open(data.dir, { databaseUrl: data.databaseUrl });
 
@@ -148,10 +76,10 @@ forEachBackend((backend) => {
     });
 
     it('kill -9 mid-step: completed steps intact, the step interrupted, and it runs again to done', { timeout: 90_000 }, async () => {
-      child = await startChild(data, wfDir);
+      child = await startServeProcess(data, [wfDir]);
       let base = child.base;
       const csrf = await csrfFrom(base, '/wf/crash');
-      const key = await newRun(base, csrf);
+      const key = await newRun(base, 'crash', csrf);
 
       const setup = await postForm(base, `/wf/crash/runs/${key}/steps/setup`, { _csrf: csrf, label: 'kept' });
       assert.equal(setup.status, 303);
@@ -178,7 +106,7 @@ forEachBackend((backend) => {
       child.proc.kill('SIGKILL');
       assert.equal(await child.exited, null, 'killed by a signal');
 
-      child = await startChild(data, wfDir);
+      child = await startServeProcess(data, [wfDir]);
       base = child.base;
       // SQLite: the pid is dead at once. PostgreSQL: the killed server's lease runs out within LEASE_S.
       const after1 = await waitFor(base, key, (s) => s.steps.work!.status !== 'running', 'the killed step to be taken for dead');
@@ -216,10 +144,10 @@ forEachBackend((backend) => {
     });
 
     it('a long step keeps running when its HTTP client and its event stream go away', { timeout: 60_000 }, async () => {
-      child ??= await startChild(data, wfDir);
+      child ??= await startServeProcess(data, [wfDir]);
       const base = child.base;
       const csrf = await csrfFrom(base, '/wf/crash');
-      const key = await newRun(base, csrf);
+      const key = await newRun(base, 'crash', csrf);
       assert.equal((await postForm(base, `/wf/crash/runs/${key}/steps/setup`, { _csrf: csrf, label: 'x' })).status, 303);
 
       // The submit is abandoned once the step runs but before the server answers (a submit waits
@@ -259,7 +187,7 @@ forEachBackend((backend) => {
     });
 
     it('SIGTERM closes the server gracefully', { timeout: 30_000 }, async () => {
-      child ??= await startChild(data, wfDir);
+      child ??= await startServeProcess(data, [wfDir]);
       child.proc.kill('SIGTERM');
       assert.equal(await child.exited, 0);
     });
