@@ -3,7 +3,7 @@
 // (no model: unavailable, and the run still completes). Then a crawl stopped mid-way and run again
 // resumes from its file: nothing fetched and done before is requested again (the server counts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +19,7 @@ import { page, raw, redirect, startSite, type TestSite } from '../helpers/hostil
 import { tempEngine, type TempEngine } from '../helpers/temp-engine.ts';
 import crawlWorkflow from '../../workflows/crawl.ts';
 import { doneUrls } from '../helpers/crawl-db.ts';
+import { railbookCli } from '../helpers/railbook-cli.ts';
 
 interface CrawlOut {
   status: string;
@@ -138,6 +139,37 @@ describe('crawl workflow', () => {
       assert.match(fresh.note ?? '', /Started over/);
       assert.equal(site.count('/a'), 2);
     } finally {
+      await site.close();
+    }
+  });
+
+  test('the same crawl runs headlessly from a job file (railbook run)', async () => {
+    const site = await startSite({ '/robots.txt': ROBOTS, '/': page('Home', ['/a', '/missing']), '/a': page('A', ['/']) });
+    const dir = mkdtempSync(path.join(tmpdir(), 'crawl-job-'));
+    try {
+      const job = path.join(dir, 'crawl.json');
+      writeFileSync(job, JSON.stringify({
+        workflow: 'crawl',
+        key: 'monday-crawl',
+        inputs: {
+          site: { startUrl: `${site.origin}/`, sitemaps: false },
+          limits: { maxPages: 50, maxDepth: 3, perHost: 2, subdomains: false, userAgent: 'RailbookBot/job' },
+          crawl: { startOver: false },
+          findings: {},
+          commentary: { question: 'What first?' },
+        },
+      }));
+      const r = await railbookCli(['run', job, '--data-dir', path.join(dir, 'data')]);
+      assert.equal(r.code, 0, r.stderr);
+      const store = new CrawlStore(path.join(dir, 'data', 'artifacts', 'monday-crawl', 'crawl.db'));
+      try {
+        assert.deepEqual([...store.pages()].map((p) => [new URL(p.url).pathname, p.status]).sort(), [['/', 200], ['/a', 200], ['/missing', 404]]);
+      } finally {
+        store.close();
+      }
+      assert.ok(site.requests.every((q) => q.userAgent === 'RailbookBot/job'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await site.close();
     }
   });
