@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { crawl } from '../../src/seo/crawl/crawler.ts';
 import { page, startSite, type TestSite } from '../helpers/hostile-site.ts';
 import { doneUrls } from '../helpers/crawl-db.ts';
+import Database from 'better-sqlite3';
 
 const CHILD = fileURLToPath(new URL('../helpers/crawl-child.ts', import.meta.url));
+const CRAWLER = fileURLToPath(new URL('../../src/seo/crawl/crawler.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'crawl-resume-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -72,6 +74,54 @@ describe('crawl resume', () => {
       // What was in flight at the kill may have been asked twice; nothing else.
       const pageRequests = site.requests.filter((r) => r.path !== '/robots.txt').length;
       assert.ok(pageRequests <= PAGES + 4, `${pageRequests} page requests for ${PAGES} pages`);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('kill -9 with several pages per commit: every done page has its record, body and links', async () => {
+    // Slow enough that the crawl outlasts its first commits (one every 500 ms).
+    const site = await bigSite(20);
+    try {
+      const store = join(dir, 'batched.sqlite');
+      // No progress callback: nothing forces a commit per page, the store batches them.
+      const code = `import { crawl } from ${JSON.stringify(CRAWLER)};
+        await crawl({ storePath: ${JSON.stringify(store)}, startUrls: [${JSON.stringify(`${site.origin}/`)}], discoverSitemaps: false });`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: 'ignore' });
+      // Killed once some pages are committed (read from another connection, as after a crash).
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 20));
+        let n = 0;
+        try {
+          n = doneUrls(store).length;
+        } catch {
+          // not created yet
+        }
+        if (n >= 10 || child.exitCode !== null) break;
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      const db = new Database(store, { readonly: true });
+      let doneBefore: string[];
+      try {
+        const done = db.prepare("SELECT id, url FROM urls WHERE state = 'done'").all() as { id: number; url: string }[];
+        doneBefore = done.map((d) => d.url);
+        assert.ok(done.length >= 10 && done.length < PAGES, `killed mid-crawl (${done.length} done)`);
+        const known = new Set((db.prepare('SELECT url FROM urls').all() as { url: string }[]).map((r) => r.url));
+        for (const d of done) {
+          const rec = db.prepare('SELECT record FROM pages WHERE url_id = ?').get(d.id) as { record: string } | undefined;
+          assert.ok(rec, `${d.url}: done with its record`);
+          assert.ok(db.prepare('SELECT 1 FROM bodies WHERE url_id = ?').get(d.id), `${d.url}: done with its body`);
+          const links = (JSON.parse(rec.record) as { extract?: { links: { url: string }[] } }).extract?.links ?? [];
+          for (const l of links) assert.ok(known.has(l.url), `${d.url}: its link ${l.url} is in the frontier`);
+        }
+      } finally {
+        db.close();
+      }
+      const second = await runChild(store, `${site.origin}/`);
+      assert.match(second.out, /finished done/);
+      assert.equal(doneUrls(store).length, PAGES);
+      assertNoDoneRefetched(site, doneBefore);
     } finally {
       await site.close();
     }

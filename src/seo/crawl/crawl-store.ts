@@ -1,13 +1,18 @@
 /**
  * A crawl's SQLite file: the frontier (urls), what was fetched (pages: the PageRecord), and the raw
  * responses (bodies → blobs, brotli-compressed, content-addressed so identical bodies are kept once).
- * Each finished page is written in ONE transaction with the links it adds to the frontier, so a
- * `kill -9` leaves either the page done with its links queued, or the URL still to fetch.
+ * Each finished page is written together with the links it adds to the frontier (a savepoint), and
+ * several pages share one commit (`batch`): a `kill -9` leaves each page either done with its links
+ * queued, or still to fetch. The rendered HTML of a JavaScript-rendering crawl is kept the same way
+ * as the raw body (table `rendered`).
  */
 import { createHash } from 'node:crypto';
-import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
+import { compressBody, compressBodyAsync, decompress, type PreparedBody } from './crawl-bodies.ts';
+import { SCHEMA } from './crawl-schema.ts';
 import type { PageRecord } from './page-record.ts';
+
+export { compressBody, compressBodyAsync, type PreparedBody } from './crawl-bodies.ts';
 
 export type UrlState = 'queued' | 'fetching' | 'done' | 'failed' | 'skipped';
 
@@ -27,6 +32,13 @@ export interface NewUrl {
   source?: 'seed' | 'sitemap' | 'link';
 }
 
+
+/** When the open batch of writes is committed: whichever comes first. */
+export interface BatchLimits {
+  pages: number;
+  ms: number;
+}
+
 export interface StoredBody {
   body: Buffer;
   contentType: string | undefined;
@@ -40,56 +52,32 @@ export interface StoreCounts {
   skipped: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS urls (
-  id INTEGER PRIMARY KEY,
-  url TEXT NOT NULL UNIQUE,
-  host TEXT NOT NULL,
-  depth INTEGER NOT NULL,
-  state TEXT NOT NULL DEFAULT 'queued',
-  reason TEXT,
-  -- How it came in: seed, sitemap or link (orphans are sitemap URLs no page links to).
-  source TEXT NOT NULL DEFAULT 'link'
-);
-CREATE INDEX IF NOT EXISTS urls_queue ON urls(state, host, id);
-CREATE TABLE IF NOT EXISTS pages (
-  url_id INTEGER PRIMARY KEY REFERENCES urls(id),
-  status INTEGER NOT NULL,
-  final_url TEXT NOT NULL,
-  content_type TEXT,
-  bytes INTEGER NOT NULL,
-  error TEXT,
-  fetched_at INTEGER NOT NULL,
-  record TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS blobs (
-  hash TEXT PRIMARY KEY,
-  encoding TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bodies (
-  url_id INTEGER PRIMARY KEY REFERENCES urls(id),
-  hash TEXT NOT NULL REFERENCES blobs(hash)
-);
-CREATE TABLE IF NOT EXISTS space_counts (
-  key TEXT PRIMARY KEY,
-  n INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-`;
 
-/** Politeness and robots.txt go by origin (scheme, host, port): the `host` column holds it. */
-function hostOf(url: string): string {
+/**
+ * Politeness and robots.txt go by origin (scheme, host, port): the `host` column holds it. A
+ * normalised http(s) URL's href starts with its origin, so that is cut from the string.
+ */
+export function hostOf(url: string): string {
+  const start = url.indexOf('//');
+  const end = start < 0 ? -1 : url.indexOf('/', start + 2);
+  if (end > 0 && !url.includes('@')) return url.slice(0, end).toLowerCase();
   return new URL(url).origin;
 }
 
 export class CrawlStore {
   readonly db: Database.Database;
   private readonly st: ReturnType<CrawlStore['prepare']>;
+  private batchPages = 0;
+  /**
+   * URLs known to be in `urls` (inserted or met by this connection): most links of a page point to
+   * pages already known, and skipping their INSERT is the biggest saving in `addUrls`. Bounded;
+   * cleared when a write is rolled back, since it may then hold URLs that are not in the table.
+   */
+  private readonly known = new Set<string>();
+  private batchTimer: NodeJS.Timeout | undefined;
+  private timerError: Error | undefined;
+  /** Commit after this many finished pages or this long after the batch began. */
+  batchLimits: BatchLimits = { pages: 128, ms: 500 };
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -120,6 +108,13 @@ export class CrawlStore {
       hasBlob: d.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE hash = ?'),
       blob: d.prepare('INSERT OR IGNORE INTO blobs (hash, encoding, size, data) VALUES (?, ?, ?, ?)'),
       body: d.prepare('INSERT OR REPLACE INTO bodies (url_id, hash) VALUES (?, ?)'),
+      rendered: d.prepare('INSERT OR REPLACE INTO rendered (url_id, hash, ms) VALUES (?, ?, ?)'),
+      getRendered: d.prepare<[number], { encoding: string; data: Buffer }>(
+        'SELECT b.encoding, b.data FROM rendered x JOIN blobs b ON b.hash = x.hash WHERE x.url_id = ?',
+      ),
+      setRecord: d.prepare('UPDATE pages SET record = ?, error = ? WHERE url_id = ?'),
+      getRecord: d.prepare<[number], { record: string }>('SELECT record FROM pages WHERE url_id = ?'),
+      pageIds: d.prepare<[], { url_id: number }>('SELECT url_id FROM pages ORDER BY url_id'),
       getBody: d.prepare<[number], { encoding: string; data: Buffer; content_type: string | null }>(
         `SELECT b.encoding, b.data, p.content_type FROM bodies x JOIN blobs b ON b.hash = x.hash
          LEFT JOIN pages p ON p.url_id = x.url_id WHERE x.url_id = ?`,
@@ -152,10 +147,16 @@ export class CrawlStore {
   addUrls(urls: NewUrl[], guard?: (url: string) => string | undefined): number {
     let added = 0;
     for (const u of urls) {
-      if (this.st.find.get(u.url)) continue;
-      const reason = u.skipReason ?? guard?.(u.url);
-      const r = this.st.insert.run(u.url, hostOf(u.url), u.depth, reason ? 'skipped' : 'queued', reason ?? null, u.source ?? 'link');
-      added += r.changes;
+      if (this.known.has(u.url)) continue;
+      if (this.known.size >= KNOWN_URLS_MAX) this.known.clear();
+      this.known.add(u.url);
+      // Inserted first (most links are known already: the conflict is the cheap lookup), then
+      // turned into a skipped one when new and in an infinite space.
+      const r = this.st.insert.run(u.url, hostOf(u.url), u.depth, u.skipReason ? 'skipped' : 'queued', u.skipReason ?? null, u.source ?? 'link');
+      if (r.changes === 0) continue;
+      added++;
+      const reason = u.skipReason === undefined ? guard?.(u.url) : undefined;
+      if (reason) this.st.setState.run('skipped', reason, r.lastInsertRowid);
     }
     return added;
   }
@@ -179,43 +180,107 @@ export class CrawlStore {
 
   /** Mark a queued URL as being fetched; false when it is no longer queued (done meanwhile). */
   claim(id: number): boolean {
-    return this.st.claim.run(id).changes === 1;
+    return this.batched(() => this.st.claim.run(id).changes === 1, false);
   }
 
   release(id: number): void {
-    this.st.setState.run('queued', null, id);
+    this.batched(() => this.st.setState.run('queued', null, id), false);
   }
 
-  /** The page, its raw body and the links it found, in one transaction. */
+  /**
+   * Hash a body and compress it on libuv's thread pool (not this thread), when it is not stored
+   * already. The result goes to `finish`.
+   */
+  async prepareBody(body: Buffer): Promise<PreparedBody> {
+    const hash = createHash('sha256').update(body).digest('hex');
+    const compressed = this.st.hasBlob.get(hash) ? undefined : await compressBodyAsync(body);
+    return { hash, size: body.length, compressed };
+  }
+
+  /**
+   * Run `fn` inside the open batch (one is begun when none is): its writes commit with the batch,
+   * all or nothing. `page` counts toward the batch's page limit.
+   */
+  batched<T>(fn: () => T, page = true): T {
+    if (this.timerError) {
+      // A commit from the timer failed (disk full…): the caller hears of it here, not as a crash.
+      const e = this.timerError;
+      this.timerError = undefined;
+      throw e;
+    }
+    if (!this.db.inTransaction) {
+      this.db.exec('BEGIN');
+      this.batchPages = 0;
+      this.batchTimer = setTimeout(() => {
+        try {
+          this.flush();
+        } catch (e) {
+          this.timerError = e as Error;
+        }
+      }, this.batchLimits.ms);
+      this.batchTimer.unref();
+    }
+    const out = fn();
+    if (page && ++this.batchPages >= this.batchLimits.pages) this.flush();
+    return out;
+  }
+
+  /** Commit the open batch, if any: what it holds is then safe from a kill. */
+  flush(): void {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (!this.db.open || !this.db.inTransaction) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.known.clear();
+      throw e;
+    }
+  }
+
+  /**
+   * The page, its raw body (a Buffer, or prepared by `prepareBody`), the links it found and the
+   * rendered HTML when there is one, all or nothing, in the open batch (see `batched`).
+   */
   finish(
     id: number,
     record: PageRecord,
-    body: Buffer | undefined,
+    body: Buffer | PreparedBody | undefined,
     newUrls: NewUrl[],
     guard?: (url: string) => string | undefined,
     /** Where the redirects ended, recorded as fetched too so it is not fetched again. */
     target?: PageRecord,
+    /** The rendered HTML (JavaScript rendering) and how long it took. */
+    rendered?: { body: PreparedBody; ms: number },
   ): void {
     const state: UrlState = record.status === 0 ? 'failed' : 'done';
-    const hash = body && body.length > 0 ? createHash('sha256').update(body).digest('hex') : undefined;
-    // Compressed outside the transaction, and only when this content is not kept already.
-    const compressed = body && hash && !this.st.hasBlob.get(hash) ? compressBody(body) : undefined;
-    this.tx(() => {
-      this.st.page.run(
-        id, record.status, record.finalUrl, record.contentType ?? null, record.bytes, record.error ?? null,
-        record.fetchedAt, JSON.stringify(record),
-      );
-      if (body && hash) {
-        if (compressed) this.st.blob.run(hash, 'br', body.length, compressed);
-        this.st.body.run(id, hash);
-      }
-      this.st.setState.run(state, record.error ?? null, id);
-      if (target) this.finishTarget(target, hash);
-      this.addUrls(newUrls, guard);
-    });
+    const prepared = body === undefined ? undefined : Buffer.isBuffer(body) ? (body.length > 0 ? this.prepareBodySync(body) : undefined) : body;
+    const hash = prepared?.hash;
+    const json = JSON.stringify(record);
+    this.batched(() =>
+      this.txOrForget(() => {
+        this.st.page.run(id, record.status, record.finalUrl, record.contentType ?? null, record.bytes, record.error ?? null, record.fetchedAt, json);
+        if (prepared) {
+          if (prepared.compressed) this.st.blob.run(prepared.hash, 'br', prepared.size, prepared.compressed);
+          this.st.body.run(id, prepared.hash);
+        }
+        if (rendered) {
+          if (rendered.body.compressed) this.st.blob.run(rendered.body.hash, 'br', rendered.body.size, rendered.body.compressed);
+          this.st.rendered.run(id, rendered.body.hash, Math.round(rendered.ms));
+        }
+        this.st.setState.run(state, record.error ?? null, id);
+        if (target) this.finishTarget(target, hash, rendered);
+        this.addUrls(newUrls, guard);
+      }),
+    );
   }
 
-  private finishTarget(target: PageRecord, hash: string | undefined): void {
+  private prepareBodySync(body: Buffer): PreparedBody {
+    const hash = createHash('sha256').update(body).digest('hex');
+    return { hash, size: body.length, compressed: this.st.hasBlob.get(hash) ? undefined : compressBody(body) };
+  }
+
+  private finishTarget(target: PageRecord, hash: string | undefined, rendered: { body: PreparedBody; ms: number } | undefined): void {
     let row = this.st.find.get(target.url);
     if (!row) {
       this.st.insert.run(target.url, hostOf(target.url), target.depth, 'queued', null, 'link');
@@ -228,15 +293,16 @@ export class CrawlStore {
       target.fetchedAt, JSON.stringify(target),
     );
     if (hash) this.st.body.run(row.id, hash);
+    if (rendered) this.st.rendered.run(row.id, rendered.body.hash, Math.round(rendered.ms));
     this.st.setState.run(target.status === 0 ? 'failed' : 'done', 'redirect target', row.id);
   }
 
   skip(id: number, reason: string): void {
-    this.st.setState.run('skipped', reason, id);
+    this.batched(() => this.st.setState.run('skipped', reason, id));
   }
 
   fail(id: number, reason: string): void {
-    this.st.setState.run('failed', reason, id);
+    this.batched(() => this.st.setState.run('failed', reason, id));
   }
 
   counts(): StoreCounts {
@@ -249,8 +315,34 @@ export class CrawlStore {
   body(id: number): StoredBody | undefined {
     const r = this.st.getBody.get(id);
     if (!r) return undefined;
-    const body = r.encoding === 'br' ? zlib.brotliDecompressSync(r.data) : zlib.gunzipSync(r.data);
-    return { body, contentType: r.content_type ?? undefined };
+    return { body: decompress(r.encoding, r.data), contentType: r.content_type ?? undefined };
+  }
+
+  /** The rendered HTML of a URL id (a crawl with JavaScript rendering), decompressed. */
+  renderedBody(id: number): Buffer | undefined {
+    const r = this.st.getRendered.get(id);
+    return r ? decompress(r.encoding, r.data) : undefined;
+  }
+
+  /** One stored page record by URL id. */
+  page(id: number): PageRecord | undefined {
+    const r = this.st.getRecord.get(id);
+    return r ? (JSON.parse(r.record) as PageRecord) : undefined;
+  }
+
+  /** The URL ids of every stored page, in order (a plain array: ids are small). */
+  pageIds(): number[] {
+    return this.st.pageIds.all().map((r) => r.url_id);
+  }
+
+  /** The seed URLs of the crawl (its scope is made from them). */
+  seedUrls(): string[] {
+    return (this.db.prepare("SELECT url FROM urls WHERE source = 'seed' ORDER BY id").all() as { url: string }[]).map((r) => r.url);
+  }
+
+  /** Replace a stored page record (re-analysis); the columns beside it do not change. */
+  updateRecord(id: number, record: PageRecord): void {
+    this.batched(() => this.st.setRecord.run(JSON.stringify(record), record.error ?? null, id));
   }
 
   /** Every stored page record, in fetch order of ids (streams: no whole-table array). */
@@ -274,20 +366,23 @@ export class CrawlStore {
   }
 
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.txOrForget(fn);
+  }
+
+  private txOrForget<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      this.known.clear();
+      throw e;
+    }
   }
 
   close(): void {
+    this.flush();
     this.db.close();
   }
 }
 
-/** Brotli at a middling quality: most of the ratio, a fraction of the CPU of quality 11. */
-export function compressBody(body: Buffer): Buffer {
-  return zlib.brotliCompressSync(body, {
-    params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-    },
-  });
-}
+/** URLs remembered as known (see `CrawlStore.known`): some tens of MB at most. */
+const KNOWN_URLS_MAX = 200_000;

@@ -5,12 +5,13 @@
  * done is never fetched again, and the seeds and sitemaps are not read twice.
  */
 import type { Agent } from 'undici';
-import { CrawlStore, type NewUrl, type StoreCounts, type UrlRow } from './crawl-store.ts';
+import { CrawlStore, hostOf, type NewUrl, type PreparedBody, type StoreCounts, type UrlRow } from './crawl-store.ts';
 import { decodeHtml, isHtml } from './decode.ts';
 import { extractPage, type ExtractionRule } from './extract.ts';
 import { createCrawlAgent, DEFAULT_USER_AGENT, fetchPage } from './fetch-page.ts';
 import { Frontier } from './frontier.ts';
 import type { PageExtract, PageRecord } from './page-record.ts';
+import type { PageRenderer } from './page-renderer.ts';
 import { RobotsCache, type RobotsRules } from './robots.ts';
 import { DEFAULT_SPACE_LIMITS, makeScope, normalizeUrl, spaceReason, type ScopeOptions, type SpaceLimits } from './scope.ts';
 import { collectSitemapSeeds, type SitemapReport } from './sitemaps.ts';
@@ -57,6 +58,12 @@ export interface CrawlOptions {
   /** Follow nofollow links (rel or meta robots/X-Robots-Tag nofollow). Default false. */
   followNofollow?: boolean;
   rules?: ExtractionRule[];
+  /**
+   * JavaScript rendering: HTML pages (2xx) are rendered after fetching and extracted from the
+   * rendered HTML, which is stored beside the raw body (`CrawlStore.renderedBody`). A page that
+   * fails to render keeps its raw extraction, with the error in `record.rendered`. Not closed here.
+   */
+  renderer?: PageRenderer;
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
   progressEveryMs?: number;
@@ -76,6 +83,17 @@ export interface CrawlSummary {
 
 function hasNofollow(...values: (string | undefined)[]): boolean {
   return values.some((v) => v !== undefined && /\b(nofollow|none)\b/.test(v));
+}
+
+/** A renderer that throws or rejects is a failed render, not a failed page. */
+async function renderPage(
+  renderer: PageRenderer, url: string, body: Buffer, contentType: string | undefined, signal: AbortSignal,
+): Promise<{ html: string; ms: number } | { error: string }> {
+  try {
+    return await renderer.render(url, body, contentType, signal);
+  } catch (e) {
+    return { error: `render failed: ${(e as Error).message}` };
+  }
 }
 
 export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
@@ -145,6 +163,8 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
       const now = Date.now();
       if (!force && now - lastProgress < (opts.progressEveryMs ?? 1000)) return;
       lastProgress = now;
+      // What is reported is committed: a kill after this loses none of it.
+      store.flush();
       const c = store.counts();
       const elapsedMs = now - t0;
       opts.onProgress({
@@ -153,6 +173,33 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
       });
     };
     let errors = 0;
+    // A link's URL → its normalised form when in scope, else null: pure functions of the URL, and
+    // most links repeat from page to page (navigation), so each is worked out once (bounded).
+    const linkTargets = new Map<string, string | null>();
+    const linkTarget = (url: string): string | null => {
+      let t = linkTargets.get(url);
+      if (t !== undefined) return t;
+      const u = normalizeUrl(url);
+      t = u !== undefined && scope.inScope(u) ? u : null;
+      if (linkTargets.size >= 100_000) linkTargets.clear();
+      linkTargets.set(url, t);
+      return t;
+    };
+    // Internal or not depends on the scheme and host alone: decided once per origin. The origin is
+    // cut from the string (the extractor's URLs are serialised hrefs; userinfo goes the slow way).
+    const internalByOrigin = new Map<string, boolean>();
+    const isInternal = (url: string): boolean => {
+      const slash = url.indexOf('/', url.indexOf('//') + 2);
+      if (slash < 0 || url.includes('@')) return scope.isInternal(url);
+      const origin = url.slice(0, slash);
+      let v = internalByOrigin.get(origin);
+      if (v === undefined) {
+        v = scope.isInternal(url);
+        if (internalByOrigin.size >= 10_000) internalByOrigin.clear();
+        internalByOrigin.set(origin, v);
+      }
+      return v;
+    };
     const pagesDoneAtStart = pagesBefore.done + pagesBefore.failed;
 
     const processRow = async (row: UrlRow): Promise<void> => {
@@ -175,11 +222,29 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
           return;
         }
         let extract: PageExtract | undefined;
+        let rendered: PageRecord['rendered'];
+        let renderedBody: { body: PreparedBody; ms: number } | undefined;
         const newUrls: NewUrl[] = [];
+        // The raw body is hashed and compressed off this thread while the page is extracted.
+        const bodyReady = res.body.length > 0 ? store.prepareBody(res.body) : undefined;
         if (res.status >= 200 && res.status < 300 && res.body.length > 0 && isHtml(res.contentType, res.body)) {
-          const html = decodeHtml(res.body, res.contentType).text;
+          let html = decodeHtml(res.body, res.contentType).text;
+          if (opts.renderer) {
+            const r = await renderPage(opts.renderer, res.finalUrl, res.body, res.contentType, stop.signal);
+            if ('error' in r && stop.signal.aborted) {
+              await bodyReady;
+              store.release(row.id); // cut by a stop, not a failed render: left to the next run
+              return;
+            }
+            if ('error' in r) rendered = { error: r.error };
+            else {
+              html = r.html;
+              rendered = { ms: r.ms };
+              renderedBody = { body: await store.prepareBody(Buffer.from(r.html, 'utf8')), ms: r.ms };
+            }
+          }
           try {
-            extract = extractPage(html, res.finalUrl, { isInternal: scope.isInternal, ...(opts.rules ? { rules: opts.rules } : {}) });
+            extract = extractPage(html, res.finalUrl, { isInternal, ...(opts.rules ? { rules: opts.rules } : {}) });
           } catch (e) {
             // The page and its body are still kept: a fixed extractor can re-analyse it later.
             res.error = `extract failed: ${(e as Error).message}`;
@@ -191,8 +256,10 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
             const seen = new Set<string>();
             for (const link of extract.links) {
               if (!opts.followNofollow && link.rel.includes('nofollow')) continue;
-              const u = normalizeUrl(link.url);
-              if (!u || seen.has(u) || !scope.inScope(u)) continue;
+              // External links are never fetched: not normalised or scoped either.
+              if (!link.internal) continue;
+              const u = linkTarget(link.url);
+              if (u === null || seen.has(u)) continue;
               seen.add(u);
               newUrls.push({ url: u, depth: row.depth + 1, source: 'link' });
             }
@@ -202,6 +269,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
           url: row.url, depth: row.depth, status: res.status, redirects: res.redirects, finalUrl: res.finalUrl,
           contentType: res.contentType, bytes: res.body.length, truncated: res.truncated, ttfbMs: res.ttfbMs,
           totalMs: res.totalMs, xRobotsTag: res.xRobotsTag, fetchedAt: res.fetchedAt, error: res.error, extract,
+          ...(rendered ? { rendered } : {}),
         };
         // The redirects' end is a page of the site too: kept under its own URL, not fetched again.
         const target = normalizeUrl(res.finalUrl);
@@ -209,10 +277,12 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlSummary> {
           res.redirects.length > 0 && target && target !== row.url && scope.inScope(target) && !res.error
             ? { ...record, url: target, depth: row.depth + 1, redirects: [] }
             : undefined;
-        store.finish(row.id, record, res.body, newUrls, guard, targetRecord);
+        store.finish(row.id, record, bodyReady ? await bodyReady : undefined, newUrls, guard, targetRecord, renderedBody);
         fetchedThisRun++;
         if (res.status === 0 || res.status >= 400 || res.error) errors++;
-        for (const h of new Set(newUrls.map((u) => new URL(u.url).origin))) frontier.noteHost(h);
+        const hosts = new Set<string>();
+        for (const u of newUrls) hosts.add(hostOf(u.url));
+        for (const h of hosts) frontier.noteHost(h);
       } catch (e) {
         // A bug or a store failure on this URL: recorded, and the crawl goes on.
         store.fail(row.id, `crawler error: ${(e as Error).message}`);

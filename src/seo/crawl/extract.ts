@@ -11,6 +11,7 @@ import { textContent } from 'domutils';
 import type { LinkRecord, PageExtract } from './page-record.ts';
 import { applyRules, type ExtractionRule } from './extraction-rules.ts';
 import { simhash } from './simhash.ts';
+import { collectStream } from './extract-stream.ts';
 
 export type { ExtractionRule } from './extraction-rules.ts';
 export { validateRule } from './extraction-rules.ts';
@@ -27,14 +28,14 @@ export interface ExtractOptions {
 export const ANCHOR_TEXT_MAX = 200;
 
 /** Their text is not shown to a reader. Not <head>: without <body>, htmlparser2 leaves the content in it. */
-const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'title', 'svg', 'iframe', 'object']);
+export const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'title', 'svg', 'iframe', 'object']);
 /** Inline elements join their text with the neighbours'; others separate words ("a</p><p>b"). */
-const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'label']);
+export const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'label']);
 
 /** Whitespace runs to one space. Single spaces are left alone: replacing each is 4× slower. */
-const collapse = (s: string): string => s.replace(/\s{2,}|[^\S ]/g, ' ').trim();
+export const collapse = (s: string): string => s.replace(/\s{2,}|[^\S ]/g, ' ').trim();
 
-function relTokens(v: string | undefined): string[] {
+export function relTokens(v: string | undefined): string[] {
   if (!v) return [];
   const out: string[] = [];
   for (const t of v.toLowerCase().split(/\s+/)) if (t !== '' && !out.includes(t)) out.push(t);
@@ -106,24 +107,72 @@ function countWords(collapsed: string): number {
   return n;
 }
 
-interface RawLink {
+export interface RawLink {
   href: string;
   text: string;
   rel: string[];
 }
 
-export function extractPage(html: string, pageUrl: string, opts: { isInternal: (url: string) => boolean; rules?: ExtractionRule[]; baseHref?: string }): PageExtract {
+/** What one pass over a document gathers, before URLs are resolved (both passes fill it). */
+export interface Collected {
+  title: string | undefined;
+  metaDescription: string | undefined;
+  robots: string[];
+  canonicalHref: string | undefined;
+  baseHrefInDoc: string | undefined;
+  alternates: { lang: string; href: string }[];
+  h1: string[];
+  h2: string[];
+  rawLinks: RawLink[];
+  /** Visible text pieces, joined then collapsed. */
+  text: string[];
+}
+
+export function newCollected(): Collected {
+  return {
+    title: undefined, metaDescription: undefined, robots: [], canonicalHref: undefined, baseHrefInDoc: undefined,
+    alternates: [], h1: [], h2: [], rawLinks: [], text: [],
+  };
+}
+
+/** <meta name content>: the description (first one) and robots/googlebot tokens. */
+export function collectMeta(c: Collected, a: Record<string, string>): void {
+  const name = (a['name'] ?? '').toLowerCase();
+  const content = a['content'];
+  if (content === undefined) return;
+  if (name === 'description') c.metaDescription ??= collapse(content);
+  else if (name === 'robots' || name === 'googlebot') {
+    for (const part of content.toLowerCase().split(',')) {
+      const t = part.trim();
+      if (t !== '' && !c.robots.includes(t)) c.robots.push(t);
+    }
+  }
+}
+
+/** <link rel href>: the canonical (first one) and hreflang alternates. */
+export function collectLink(c: Collected, a: Record<string, string>): void {
+  const rel = relTokens(a['rel']);
+  const href = a['href'];
+  if (href === undefined) return;
+  if (rel.includes('canonical') && c.canonicalHref === undefined) c.canonicalHref = href;
+  if (rel.includes('alternate') && a['hreflang'] !== undefined) c.alternates.push({ lang: a['hreflang'].trim().toLowerCase(), href });
+}
+
+/**
+ * Every field of a page. Without custom rules it is read in one streaming pass with no DOM built
+ * (extract-stream.ts, the crawler's usual case); rules need the DOM, so then it is built.
+ */
+export function extractPage(html: string, pageUrl: string, opts: ExtractOptions): PageExtract {
+  if (opts.rules && opts.rules.length > 0) return extractPageDom(html, pageUrl, opts);
+  return finishExtract(collectStream(html), pageUrl, opts);
+}
+
+/** The DOM path: parse into a DOM, walk it (custom rules then run over the same DOM). */
+export function extractPageDom(html: string, pageUrl: string, opts: ExtractOptions): PageExtract {
   const doc = parseDocument(html);
-  let title: string | undefined;
-  let metaDescription: string | undefined;
-  const robots: string[] = [];
-  let canonicalHref: string | undefined;
-  let baseHrefInDoc: string | undefined;
-  const alternates: { lang: string; href: string }[] = [];
-  const h1: string[] = [];
-  const h2: string[] = [];
-  const rawLinks: RawLink[] = [];
-  const text: string[] = [];
+  const c = newCollected();
+  const { h1, h2, rawLinks, text } = c;
+  let { title, baseHrefInDoc } = c;
 
   // Iterative walk in document order. `null` on the stack marks the end of a block element.
   const stack: (AnyNode | null)[] = [];
@@ -152,30 +201,15 @@ export function extractPage(html: string, pageUrl: string, opts: { isInternal: (
         // Not an <svg>'s <title> (an icon's tooltip).
         if (title === undefined && !hidden) title = collapse(textContent(el));
         break;
-      case 'meta': {
-        const name = (a['name'] ?? '').toLowerCase();
-        const content = a['content'];
-        if (content === undefined) break;
-        if (name === 'description') metaDescription ??= collapse(content);
-        else if (name === 'robots' || name === 'googlebot') {
-          for (const part of content.toLowerCase().split(',')) {
-            const t = part.trim();
-            if (t !== '' && !robots.includes(t)) robots.push(t);
-          }
-        }
+      case 'meta':
+        collectMeta(c, a);
         break;
-      }
       case 'base':
         if (baseHrefInDoc === undefined && a['href'] !== undefined) baseHrefInDoc = a['href'];
         break;
-      case 'link': {
-        const rel = relTokens(a['rel']);
-        const href = a['href'];
-        if (href === undefined) break;
-        if (rel.includes('canonical') && canonicalHref === undefined) canonicalHref = href;
-        if (rel.includes('alternate') && a['hreflang'] !== undefined) alternates.push({ lang: a['hreflang'].trim().toLowerCase(), href });
+      case 'link':
+        collectLink(c, a);
         break;
-      }
       case 'h1':
         h1.push(innerText(el, false));
         break;
@@ -203,6 +237,16 @@ export function extractPage(html: string, pageUrl: string, opts: { isInternal: (
     }
   }
 
+  c.title = title;
+  c.baseHrefInDoc = baseHrefInDoc;
+  const out = finishExtract(c, pageUrl, opts);
+  if (opts.rules && opts.rules.length > 0) out.custom = applyRules(opts.rules, doc, html);
+  return out;
+}
+
+/** URLs resolved (against <base href>), text counted and fingerprinted: the PageExtract. */
+export function finishExtract(c: Collected, pageUrl: string, opts: ExtractOptions): PageExtract {
+  const { baseHrefInDoc, rawLinks, alternates, canonicalHref, text } = c;
   // Base: the document's <base href> (itself relative to the page), else the caller's, else the page.
   let base: URL | string = opts.baseHref ?? pageUrl;
   if (baseHrefInDoc !== undefined) {
@@ -241,19 +285,17 @@ export function extractPage(html: string, pageUrl: string, opts: { isInternal: (
   const visible = collapse(text.join(''));
   const wordCount = countWords(visible);
 
-  const out: PageExtract = {
-    title,
-    metaDescription,
-    metaRobots: robots.length > 0 ? robots.join(', ') : undefined,
+  return {
+    title: c.title,
+    metaDescription: c.metaDescription,
+    metaRobots: c.robots.length > 0 ? c.robots.join(', ') : undefined,
     canonical: canonicalHref === undefined ? undefined : resolveCached(canonicalHref),
     hreflang,
-    h1,
-    h2,
+    h1: c.h1,
+    h2: c.h2,
     wordCount,
     contentHash: createHash('sha256').update(visible).digest('hex'),
     simhash: simhash(visible),
     links,
   };
-  if (opts.rules && opts.rules.length > 0) out.custom = applyRules(opts.rules, doc, html);
-  return out;
 }

@@ -63,4 +63,9 @@ export interface PageRecord {
   /** Why there is no (complete) page: "timeout", "too large", "redirect loop", a network error… */
   error: string | undefined;
   extract: PageExtract | undefined;
+  /**
+   * JavaScript rendering (a crawl with a renderer, HTML pages only): how long it took, or why it
+   * failed (the extract is then the raw response's).
+   */
+  rendered?: { ms: number } | { error: string };
 }
