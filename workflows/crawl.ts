@@ -3,9 +3,10 @@ import { workflow } from '../src/engine/index.ts';
 import type { ArtifactRef } from '../src/store/artifact-ref.ts';
 import { crawl, type CrawlProgress, type StopReason } from '../src/seo/crawl/crawler.ts';
 import { DEFAULT_USER_AGENT } from '../src/seo/crawl/fetch-page.ts';
+import { parseRuleLines } from '../src/seo/crawl/rule-lines.ts';
 import type { Findings } from '../src/seo/findings/analyse.ts';
 import {
-  capFindings, commentaryData, exclusive, findingsOf, pageSample, parseUrlList, patternLines, prepareCrawlFile, robotsNotes, tableCsv, worstTables,
+  capFindings, commentaryData, customValues, exclusive, findingsOf, pageSample, parseUrlList, patternLines, prepareCrawlFile, robotsNotes, tableCsv, worstTables,
 } from '../src/seo/crawl-workflow-helpers.ts';
 import { findingsWorkbook } from '../src/seo/findings/xlsx.ts';
 import { barChart, keyValues, markdownView, modelComment, number, statusCodeTone, tableView, text, textarea, toggle } from '../src/widgets/index.ts';
@@ -14,7 +15,7 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 /**
  * Site crawl: a start URL → limits → the crawl, live and resumable → findings → the model's
- * commentary. Every byte fetched is kept in the run's crawl file (`crawl.db` in its artifacts), so
+ * commentary → custom extraction. Every byte fetched is kept in the run's crawl file (`crawl.db` in its artifacts), so
  * a stopped, killed or restarted crawl goes on where it was when its step is run again.
  */
 export default workflow({
@@ -153,6 +154,38 @@ export default workflow({
       return { comment };
     },
     render: (out, ctx) => modelComment(out.comment, ctx),
+  })
+
+  // Step 6: custom extraction (Screaming Frog's), over the stored pages: change a rule and run the
+  // step again — nothing is fetched. The values are this step's output; the crawl file is unchanged.
+  .step({
+    id: 'extract',
+    title: 'Custom extraction',
+    docs: 'Pull values out of every crawled page: prices, authors, schema fields… One rule per line, `name = css|xpath|regex expression`; a CSS rule may end with `@attribute`. Works on the stored pages, so you can change the rules and run it again without crawling. Leave it empty to skip.',
+    fields: {
+      rules: textarea({
+        label: 'Rules (one per line)', rows: 4, max: 20_000, required: false,
+        placeholder: 'price = css .price\nimage = css img.hero @src\nauthor = xpath //meta[@name="author"]/@content\nsku = regex "sku":"([^"]+)"',
+      }),
+    },
+    submitLabel: 'Extract',
+    run: async ({ input, artifacts, progress, signal }) => {
+      const rules = parseRuleLines(input.rules);
+      if (rules.length === 0) return { rules: 0, pages: 0, found: {}, rows: [], total: 0, csv: null };
+      const got = await customValues(path.join(artifacts.dir, 'crawl.db'), rules, {
+        signal,
+        onProgress: (p) => progress({ done: p.done, total: p.total, message: `${p.done} of ${p.total} pages` }),
+      });
+      const csv = await artifacts.write('custom-extraction.csv', tableCsv(got.table), 'text/csv');
+      return { rules: rules.length, pages: got.summary.extracted, found: got.found, rows: got.table.rows.slice(0, 50), total: got.table.total, csv };
+    },
+    render: (out, ctx) => out.rules === 0
+      ? markdownView('No rules: nothing extracted.')
+      : [
+        keyValues({ pages: out.pages, 'pages with a value, by rule': out.found }),
+        tableView(out.rows, { caption: `Values (${out.total}${out.total > out.rows.length ? `, first ${out.rows.length} shown: every row is in the CSV` : ''})`, sortable: true, filterable: true }),
+        keyValues({ csv: out.csv }, { artifactUrl: ctx.artifactUrl }),
+      ],
   });
 
 function seconds(ms: number): number {

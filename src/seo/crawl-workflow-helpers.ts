@@ -7,8 +7,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CrawlStore } from './crawl/crawl-store.ts';
 import type { CrawlSummary } from './crawl/crawler.ts';
+import type { ExtractionRule } from './crawl/extraction-rules.ts';
+import { reextract, type ReextractProgress, type ReextractSummary } from './crawl/reextract.ts';
 import { normalizeUrl } from './crawl/scope.ts';
 import { analyse, type Findings, type FindingTable, type Severity } from './findings/analyse.ts';
+import type { Row } from './findings/types.ts';
 import { buildModel } from './findings/model.ts';
 import { inlinkCounts } from './findings/status-links.ts';
 
@@ -218,4 +221,40 @@ export function capFindings(f: Findings, maxRows: number): Findings {
     return { ...t, rows, more: t.total - rows.length };
   });
   return { ...f, tables, thresholds: { ...f.thresholds, maxRows } };
+}
+
+/** What custom extraction found: a row per HTML page (its URL, then the values of each rule). */
+export interface CustomValues {
+  summary: ReextractSummary;
+  /** Rule name → pages where it found at least one value. */
+  found: Record<string, number>;
+  table: FindingTable;
+}
+
+/**
+ * Runs `rules` over the crawl file's stored pages (the rendered HTML where the crawl rendered), with
+ * no request to the site, leaving the stored records as they are: the step's output alone holds the
+ * values, so reverting the step forgets them.
+ */
+export async function customValues(path: string, rules: ExtractionRule[], opts: { signal?: AbortSignal; onProgress?: (p: ReextractProgress) => void } = {}): Promise<CustomValues> {
+  const rows: Row[] = [];
+  const found: Record<string, number> = Object.fromEntries(rules.map((r) => [r.name, 0]));
+  const summary = await reextract(path, {
+    rules,
+    update: false,
+    ...opts,
+    onPage: (rec) => {
+      const custom = rec.extract?.custom;
+      if (!custom) return;
+      const row: Row = { url: rec.url };
+      for (const r of rules) {
+        const v = custom[r.name] ?? [];
+        if (v.length > 0) found[r.name]! += 1;
+        row[r.name] = v.join(' | ');
+      }
+      rows.push(row);
+    },
+  });
+  const table: FindingTable = { id: 'custom', title: 'Custom extraction', severity: 'info', columns: ['url', ...rules.map((r) => r.name)], rows, total: rows.length, more: 0 };
+  return { summary, found, table };
 }

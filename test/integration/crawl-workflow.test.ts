@@ -123,6 +123,9 @@ describe('crawl workflow', () => {
       // No model connected to this engine: the comment says so, and the run completes.
       const { comment } = output<{ comment: ModelComment }>(await (await t.engine.submit(key, 'commentary', { question: 'What first?' })).completion, 'commentary');
       assert.equal(comment.status, 'unavailable');
+      // Custom extraction is optional: no rules, nothing extracted.
+      const none = output<{ rules: number }>(await (await t.engine.submit(key, 'extract', { rules: '' })).completion, 'extract');
+      assert.equal(none.rules, 0);
       assert.ok((await t.engine.finalize(key)).finalized);
 
       // The crawl file outlives a revert: crawling again resumes it and fetches nothing new…
@@ -143,6 +146,39 @@ describe('crawl workflow', () => {
     }
   });
 
+  test('custom extraction works on the stored pages: no request, rules changed and run again, a bad rule named by its line', async () => {
+    const product = (n: number) => `<!doctype html><html><head><title>P${n}</title><meta name="author" content="Ann ${n}"></head><body><h1>P${n}</h1><span class="price">${n}.99</span><img class="hero" src="/img/${n}.png"><script>var d = {"sku":"SKU-${n}"};</script><a href="/p${n + 1}">next</a></body></html>`;
+    const site = await startSite({ '/robots.txt': ROBOTS, '/': page('Home', ['/p1']), '/p1': product(1), '/p2': product(2), '/p3': product(3) });
+    const key = 'crawl-extract';
+    try {
+      await through(key, site);
+      output(await (await t.engine.submit(key, 'crawl', { startOver: false })).completion, 'crawl');
+      await (await t.engine.submit(key, 'findings', {})).completion;
+      await (await t.engine.submit(key, 'commentary', { question: 'q' })).completion;
+    } finally {
+      await site.close();
+    }
+    // The site is gone: anything fetched now would fail.
+    const asked = site.requests.length;
+    type Out = { rules: number; pages: number; found: Record<string, number>; rows: Record<string, string>[]; total: number; csv: ArtifactRef | null };
+    const first = output<Out>(await (await t.engine.submit(key, 'extract', { rules: 'price = css .price\nimage = css img.hero @src\nauthor = xpath //meta[@name="author"]/@content' })).completion, 'extract');
+    assert.deepEqual(first.found, { price: 3, image: 3, author: 3 });
+    const p2 = first.rows.find((r) => r['url'] === `${site.origin}/p2`);
+    assert.deepEqual(p2, { url: `${site.origin}/p2`, price: '2.99', image: '/img/2.png', author: 'Ann 2' });
+    assert.match(readFileSync(t.engine.store.artifacts.resolve(first.csv!.path), 'utf8'), /^url,price,image,author\r\n/);
+
+    await t.engine.revert(key, 'extract');
+    const second = output<Out>(await (await t.engine.submit(key, 'extract', { rules: '# the SKU from the page script\nsku = regex "sku":"([^"]+)"' })).completion, 'extract');
+    assert.deepEqual(second.found, { sku: 3 });
+    assert.equal(second.rows.find((r) => r['url'] === `${site.origin}/p3`)?.['sku'], 'SKU-3');
+    assert.equal(site.requests.length, asked, 'nothing was requested');
+
+    await t.engine.revert(key, 'extract');
+    const bad = await (await t.engine.submit(key, 'extract', { rules: 'ok = css h1\nbroken = xpath //div/following-sibling::p' })).completion;
+    assert.equal(bad.steps.extract!.status, 'failed');
+    assert.match(bad.steps.extract!.error ?? '', /^Rule on line 2 \(broken\): /);
+  });
+
   test('the same crawl runs headlessly from a job file (railbook run)', async () => {
     const site = await startSite({ '/robots.txt': ROBOTS, '/': page('Home', ['/a', '/missing']), '/a': page('A', ['/']) });
     const dir = mkdtempSync(path.join(tmpdir(), 'crawl-job-'));
@@ -157,6 +193,7 @@ describe('crawl workflow', () => {
           crawl: { startOver: false },
           findings: {},
           commentary: { question: 'What first?' },
+          extract: { rules: 'h1 = css h1' },
         },
       }));
       const r = await railbookCli(['run', job, '--data-dir', path.join(dir, 'data')]);
