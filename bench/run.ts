@@ -2,6 +2,7 @@
 // One failing benchmark does not stop the others; the command then exits with 1 (at once: a
 // benchmark that failed half-way may have left its servers listening).
 import { chatFirstToken } from './chat-first-token.ts';
+import { crawlBench } from './crawl.ts';
 import { notebookCellOverhead } from './notebook-cell-overhead.ts';
 import { notebookRun } from './notebook-run.ts';
 import { queueThroughput } from './queue-throughput.ts';
@@ -17,6 +18,7 @@ const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
   ['queue-throughput', queueThroughput],
   ['retrieval', retrieval],
   ['chat-first-token', chatFirstToken],
+  ['crawl', () => crawlBench()],
 ];
 
 let failed = false;
