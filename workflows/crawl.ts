@@ -56,12 +56,20 @@ export default workflow({
       maxKbPerPage: number({ label: 'Max KB per page (longer ones are cut and reported; empty: 5120)', integer: true, min: 16, max: 51_200, required: false }),
       subdomains: toggle({ label: 'Include subdomains' }),
       followNofollow: toggle({ label: 'Follow nofollow links (rel="nofollow", meta robots nofollow)' }),
+      renderJs: toggle({ label: 'Render JavaScript with Chromium (slower: for sites that build their pages with scripts)' }),
       include: textarea({ label: 'Only URLs matching (optional: one regular expression per line)', rows: 2, max: 10_000, required: false, placeholder: '/blog/' }),
       exclude: textarea({ label: 'Never URLs matching (optional: one regular expression per line)', rows: 2, max: 10_000, required: false, placeholder: '\\?sort=' }),
       userAgent: text({ label: 'User agent', max: 300, initial: DEFAULT_USER_AGENT }),
     },
     // Each pattern line is checked here, so a typo is reported against its line before any crawl.
-    run: ({ input }) => ({ ...input, maxMinutes: input.maxMinutes ?? null, maxKbPerPage: input.maxKbPerPage ?? 5_120, include: patternLines('Only URLs matching', input.include), exclude: patternLines('Never URLs matching', input.exclude) }),
+    run: async ({ input }) => {
+      if (input.renderJs) {
+        // Loaded only when asked for: playwright-core is large, and most crawls do not render.
+        const { CHROMIUM_MISSING, findChromium } = await import('../src/seo/crawl/render-js.ts');
+        if (!findChromium()) throw new Error(CHROMIUM_MISSING);
+      }
+      return { ...input, maxMinutes: input.maxMinutes ?? null, maxKbPerPage: input.maxKbPerPage ?? 5_120, include: patternLines('Only URLs matching', input.include), exclude: patternLines('Never URLs matching', input.exclude) };
+    },
   })
 
   // Step 3: the crawl. Progress and a partial output while it goes; stopping it keeps the partial
@@ -85,13 +93,15 @@ export default workflow({
           progress({ done: p.pages, total: limits.maxPages, message });
           partial({ status: 'crawling', pages: p.pages, queued: p.queued, errorsThisRun: p.errors, skipped: p.skipped, elapsedS: seconds(p.elapsedMs), resumed: ready.resumed, note: ready.note });
         };
+        // One Chromium for the whole crawl, closed whatever happens; the pages are handed to it, not fetched again.
+        const renderer = limits.renderJs ? await (await import('../src/seo/crawl/render-js.ts')).createChromiumRenderer({ userAgent: limits.userAgent, concurrency: Math.min(limits.perHost, 4) }) : undefined;
         const sum = await crawl({
           storePath, startUrls, discoverSitemaps: site.sitemaps, maxPages: limits.maxPages, maxDepth: limits.maxDepth,
           perHostConcurrency: limits.perHost, userAgent: limits.userAgent, followNofollow: limits.followNofollow,
           maxBytesPerPage: limits.maxKbPerPage * 1024, ...(limits.maxMinutes !== null ? { maxTimeMs: limits.maxMinutes * 60_000 } : {}),
           scope: { subdomains: limits.subdomains, include: limits.include, exclude: limits.exclude },
-          signal, onProgress: show, progressEveryMs: 500,
-        });
+          signal, onProgress: show, progressEveryMs: 500, ...(renderer ? { renderer } : {}),
+        }).finally(() => renderer?.close());
         const c = sum.counts;
         return {
           status: sum.reason as StopReason | 'crawling',

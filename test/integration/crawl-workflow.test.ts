@@ -179,6 +179,34 @@ describe('crawl workflow', () => {
     assert.match(bad.steps.extract!.error ?? '', /^Rule on line 2 \(broken\): /);
   });
 
+  test('JavaScript rendering: links a script adds are crawled only when rendering is on; the rendered HTML is kept', async () => {
+    const home = '<!doctype html><html><head><title>App</title><script src="/app.js"></script></head><body><div id="app"></div></body></html>';
+    const app = "document.addEventListener('DOMContentLoaded', () => { const a = document.createElement('a'); a.href = '/from-js'; a.textContent = 'made by a script'; document.getElementById('app').append(a); document.title = 'App, rendered'; });";
+    const site = await startSite({ '/robots.txt': ROBOTS, '/': raw(200, { 'content-type': 'text/html' }, home), '/app.js': raw(200, { 'content-type': 'text/javascript' }, app), '/from-js': page('From JS', []) });
+    try {
+      await through('crawl-raw', site, { maxDepth: 3 });
+      output(await (await t.engine.submit('crawl-raw', 'crawl', { startOver: false })).completion, 'crawl');
+      assert.equal(site.count('/from-js'), 0, 'without rendering the script link is not seen');
+
+      await through('crawl-js', site, { maxDepth: 3, renderJs: true });
+      const out = output<CrawlOut>(await (await t.engine.submit('crawl-js', 'crawl', { startOver: false })).completion, 'crawl');
+      assert.equal(out.status, 'done');
+      assert.equal(site.count('/from-js'), 1, 'rendered: the script link is crawled');
+      assert.equal(site.count('/'), 2, 'once per crawl: the renderer got the fetched copy');
+      const store = new CrawlStore(path.join(t.engine.store.artifacts.dirFor('crawl-js'), 'crawl.db'));
+      try {
+        const rec = [...store.pages()].find((p) => p.url === `${site.origin}/`)!;
+        assert.equal(rec.extract?.title, 'App, rendered');
+        assert.ok(rec.rendered && 'ms' in rec.rendered);
+        assert.match(store.renderedBody(rec.id)?.toString('utf8') ?? '', /made by a script/);
+      } finally {
+        store.close();
+      }
+    } finally {
+      await site.close();
+    }
+  });
+
   test('the same crawl runs headlessly from a job file (railbook run)', async () => {
     const site = await startSite({ '/robots.txt': ROBOTS, '/': page('Home', ['/a', '/missing']), '/a': page('A', ['/']) });
     const dir = mkdtempSync(path.join(tmpdir(), 'crawl-job-'));
