@@ -10,21 +10,11 @@ import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { mulberry32 } from '../test/helpers/seeded-random.ts';
 
 const pages = Number(process.argv[2] ?? 2000);
 const docsDir = process.argv[3];
 
-/** Deterministic pseudo-random numbers (mulberry32): the same site every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the of and to in is for on with as by at from that this be are it or an was which can not use your more all new ' +
@@ -50,7 +40,7 @@ function target(r: () => number): string {
 }
 
 function generatedPage(i: number): string {
-  const r = rng(i + 1);
+  const r = mulberry32(i + 1);
   const nav: string[] = [];
   for (let k = 0; k < 10; k++) nav.push(`<li><a href="${target(r)}">${sentence(r, 2).slice(0, -1)}</a></li>`);
   const body: string[] = [];

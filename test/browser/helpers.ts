@@ -6,16 +6,9 @@ import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.RAILBOOK_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// The same flags the crawl's renderer starts Chromium with (quiet on a closed network).
+export { CHROMIUM_ARGS } from '../../src/seo/crawl/render-js.ts';
+import { CHROMIUM_ARGS } from '../../src/seo/crawl/render-js.ts';
 
 export function launchBrowser(): Promise<Browser> {
   // Never skip: a missing browser is a failed test run with a message saying what to install.

@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { mulberry32 } from './seeded-random.ts';
 
 export interface TinyGgufOptions {
   /** Embedding size (also the size of the vectors `embed` returns); a multiple of 16. Default 64. */
@@ -235,17 +236,6 @@ function align(n: number): number {
   return Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 }
 
-/** A small seeded PRNG: the same seed writes the same bytes. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function str(key: string, value: string): Kv {
   return { key, type: T_STRING, write: (w) => w.string(value) };

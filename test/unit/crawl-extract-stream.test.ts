@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { extractPage, extractPageDom, finishExtract } from '../../src/seo/crawl/extract.ts';
 import { collectStream } from '../../src/seo/crawl/extract-stream.ts';
+import { mulberry32 } from '../helpers/seeded-random.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/seo');
 const isInternal = (u: string): boolean => new URL(u).host === 'example.com';
@@ -51,23 +52,12 @@ test('tricky cases: nested links, image alts, hidden parts, titles, unclosed and
   for (const html of cases) agree(html, html.slice(0, 80));
 });
 
-/** mulberry32: the same soup on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('seeded random tag soup', () => {
   const tags = ['a', 'a', 'area', 'p', 'div', 'span', 'b', 'h1', 'h2', 'title', 'script', 'style', 'noscript', 'template', 'svg', 'img', 'br', 'li', 'ul', 'table', 'td', 'tr', 'base', 'meta', 'link', 'iframe', 'em', 'section'];
   const words = ['alpha', 'beta', ' ', '  gamma\n', 'Δelta', '&amp;', '—', '12', '<', '>', '"'];
   for (let seed = 1; seed <= 300; seed++) {
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
     const out: string[] = [];
     for (let i = 0; i < 80; i++) {
