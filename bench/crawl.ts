@@ -65,7 +65,7 @@ export async function crawlBench(
   mkdirSync(scratch, { recursive: true });
   const lines: string[] = [];
   const docs = opts.docs !== false && existsSync(DOCS);
-  if (!docs) lines.push(`crawl: ${DOCS} is missing (apt install python3.11-doc): generated site only`);
+  if (opts.docs !== false && !docs) lines.push(`crawl: ${DOCS} is missing (apt install python3.11-doc): generated site only`);
   const site = child('crawl-site.ts', docs ? [String(pages), DOCS] : [String(pages)]);
   try {
     const origins = JSON.parse(await firstLine(site)) as { generated: string; docs?: string };
