@@ -8,8 +8,10 @@ import zlib from 'node:zlib';
 export interface PreparedBody {
   hash: string;
   size: number;
-  /** Undefined when a blob with this hash is stored already. */
+  /** Undefined when a blob with this hash was stored already when it was prepared. */
   compressed: Buffer | undefined;
+  /** The body itself, to compress after all in the rare case that blob's write was rolled back since. */
+  body: Buffer;
 }
 
 export function decompress(encoding: string, data: Buffer): Buffer {

@@ -194,7 +194,7 @@ export class CrawlStore {
   async prepareBody(body: Buffer): Promise<PreparedBody> {
     const hash = createHash('sha256').update(body).digest('hex');
     const compressed = this.st.hasBlob.get(hash) ? undefined : await compressBodyAsync(body);
-    return { hash, size: body.length, compressed };
+    return { hash, size: body.length, compressed, body };
   }
 
   /**
@@ -261,11 +261,11 @@ export class CrawlStore {
       this.txOrForget(() => {
         this.st.page.run(id, record.status, record.finalUrl, record.contentType ?? null, record.bytes, record.error ?? null, record.fetchedAt, json);
         if (prepared) {
-          if (prepared.compressed) this.st.blob.run(prepared.hash, 'br', prepared.size, prepared.compressed);
+          this.putBlob(prepared);
           this.st.body.run(id, prepared.hash);
         }
         if (rendered) {
-          if (rendered.body.compressed) this.st.blob.run(rendered.body.hash, 'br', rendered.body.size, rendered.body.compressed);
+          this.putBlob(rendered.body);
           this.st.rendered.run(id, rendered.body.hash, Math.round(rendered.ms));
         }
         this.st.setState.run(state, record.error ?? null, id);
@@ -275,9 +275,19 @@ export class CrawlStore {
     );
   }
 
+  /**
+   * Stores a prepared body's blob. One prepared as "stored already" is checked again: the page
+   * that stored it may have been rolled back since (its own write failed), and a body must never
+   * point at a blob that is not there.
+   */
+  private putBlob(b: PreparedBody): void {
+    if (b.compressed) this.st.blob.run(b.hash, 'br', b.size, b.compressed);
+    else if (!this.st.hasBlob.get(b.hash)) this.st.blob.run(b.hash, 'br', b.size, compressBody(b.body));
+  }
+
   private prepareBodySync(body: Buffer): PreparedBody {
     const hash = createHash('sha256').update(body).digest('hex');
-    return { hash, size: body.length, compressed: this.st.hasBlob.get(hash) ? undefined : compressBody(body) };
+    return { hash, size: body.length, compressed: this.st.hasBlob.get(hash) ? undefined : compressBody(body), body };
   }
 
   private finishTarget(target: PageRecord, hash: string | undefined, rendered: { body: PreparedBody; ms: number } | undefined): void {
