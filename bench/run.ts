@@ -3,6 +3,7 @@
 // benchmark that failed half-way may have left its servers listening).
 import { chatFirstToken } from './chat-first-token.ts';
 import { crawlBench } from './crawl.ts';
+import { linkGraphBench } from './link-graph.ts';
 import { notebookCellOverhead } from './notebook-cell-overhead.ts';
 import { notebookRun } from './notebook-run.ts';
 import { queueThroughput } from './queue-throughput.ts';
@@ -19,6 +20,7 @@ const benchmarks: [string, () => Promise<{ lines: string[] }>][] = [
   ['retrieval', retrieval],
   ['chat-first-token', chatFirstToken],
   ['crawl', () => crawlBench()],
+  ['link-graph', () => linkGraphBench()],
 ];
 
 let failed = false;

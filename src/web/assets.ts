@@ -51,6 +51,7 @@ const SOURCES: Record<string, { load: () => Uint8Array; type: string }> = {
   'sigma.min.js': { load: file(() => pkgFile('sigma', 'dist/sigma.min.js')), type: JS },
   // graphology's package.json is not in its exports: find its dist folder from its main file.
   'graphology.umd.min.js': { load: file(() => path.join(path.dirname(require.resolve('graphology')), 'graphology.umd.min.js')), type: JS },
+  'graph-data.js': { load: file(() => path.join(here, 'static/graph-data.js')), type: JS },
   'graph.js': { load: file(() => path.join(here, 'static/graph.js')), type: JS },
   'graph.css': { load: file(() => path.join(here, 'static/graph.css')), type: CSS },
   'tables.js': { load: file(() => path.join(here, 'static/tables.js')), type: JS },

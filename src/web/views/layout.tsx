@@ -78,6 +78,7 @@ export function Layout(props: LayoutProps): Child {
           <link rel="stylesheet" href={assetUrl('graph.css')} />
           {/* graph.js loads these two only on a page that shows a link graph. */}
           <meta name="railbook-graph-libs" content={`${assetUrl('graphology.umd.min.js')} ${assetUrl('sigma.min.js')}`} />
+          <script src={assetUrl('graph-data.js')} defer></script>
           <script src={assetUrl('graph.js')} defer></script>
         </head>
         <body hx-ext="sse" hx-headers={JSON.stringify({ 'X-CSRF-Token': chrome.csrf })}>
