@@ -52,6 +52,7 @@ const SOURCES: Record<string, { load: () => Uint8Array; type: string }> = {
   // graphology's package.json is not in its exports: find its dist folder from its main file.
   'graphology.umd.min.js': { load: file(() => path.join(path.dirname(require.resolve('graphology')), 'graphology.umd.min.js')), type: JS },
   'graph-data.js': { load: file(() => path.join(here, 'static/graph-data.js')), type: JS },
+  'graph-controls.js': { load: file(() => path.join(here, 'static/graph-controls.js')), type: JS },
   'graph.js': { load: file(() => path.join(here, 'static/graph.js')), type: JS },
   'graph.css': { load: file(() => path.join(here, 'static/graph.css')), type: CSS },
   'tables.js': { load: file(() => path.join(here, 'static/tables.js')), type: JS },

@@ -41,6 +41,7 @@ export async function serveGraphPage(graphFile: Buffer): Promise<GraphPage> {
     '/graphology.js': ['text/javascript', () => Buffer.from(assets().get('graphology.umd.min.js')!.body)],
     '/sigma.js': ['text/javascript', () => Buffer.from(assets().get('sigma.min.js')!.body)],
     '/graph-data.js': ['text/javascript', () => Buffer.from(assets().get('graph-data.js')!.body)],
+    '/graph-controls.js': ['text/javascript', () => Buffer.from(assets().get('graph-controls.js')!.body)],
     '/graph.js': ['text/javascript', () => Buffer.from(assets().get('graph.js')!.body)],
     '/bare.js': ['text/javascript', () => BARE],
     '/graph.css': ['text/css', () => Buffer.from(assets().get('graph.css')!.body)],
@@ -50,7 +51,7 @@ export async function serveGraphPage(graphFile: Buffer): Promise<GraphPage> {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname === '/') {
       const bare = u.searchParams.has('bare');
-      const scripts = bare ? '<script src="/graphology.js"></script><script src="/sigma.js"></script><script src="/bare.js"></script>' : '<script src="/graph-data.js" defer></script><script src="/graph.js" defer></script>';
+      const scripts = bare ? '<script src="/graphology.js"></script><script src="/sigma.js"></script><script src="/bare.js"></script>' : '<script src="/graph-data.js" defer></script><script src="/graph-controls.js" defer></script><script src="/graph.js" defer></script>';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'" });
       res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Link graph</title>
 <link rel="stylesheet" href="/graph.css"><meta name="railbook-graph-libs" content="/graphology.js /sigma.js">${scripts}</head>

@@ -79,6 +79,7 @@ export function Layout(props: LayoutProps): Child {
           {/* graph.js loads these two only on a page that shows a link graph. */}
           <meta name="railbook-graph-libs" content={`${assetUrl('graphology.umd.min.js')} ${assetUrl('sigma.min.js')}`} />
           <script src={assetUrl('graph-data.js')} defer></script>
+          <script src={assetUrl('graph-controls.js')} defer></script>
           <script src={assetUrl('graph.js')} defer></script>
         </head>
         <body hx-ext="sse" hx-headers={JSON.stringify({ 'X-CSRF-Token': chrome.csrf })}>
