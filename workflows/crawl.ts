@@ -95,11 +95,13 @@ export default workflow({
         };
         // One Chromium for the whole crawl, closed whatever happens; the pages are handed to it, not fetched again.
         const renderer = limits.renderJs ? await (await import('../src/seo/crawl/render-js.ts')).createChromiumRenderer({ userAgent: limits.userAgent, concurrency: Math.min(limits.perHost, 4) }) : undefined;
+        // Limits saved by an older version of this workflow lack the later fields: their defaults apply.
+        const maxKb = limits.maxKbPerPage ?? 5_120;
         const sum = await crawl({
           storePath, startUrls, discoverSitemaps: site.sitemaps, maxPages: limits.maxPages, maxDepth: limits.maxDepth,
-          perHostConcurrency: limits.perHost, userAgent: limits.userAgent, followNofollow: limits.followNofollow,
-          maxBytesPerPage: limits.maxKbPerPage * 1024, ...(limits.maxMinutes !== null ? { maxTimeMs: limits.maxMinutes * 60_000 } : {}),
-          scope: { subdomains: limits.subdomains, include: limits.include, exclude: limits.exclude },
+          perHostConcurrency: limits.perHost, userAgent: limits.userAgent, followNofollow: limits.followNofollow ?? false,
+          maxBytesPerPage: maxKb * 1024, ...(typeof limits.maxMinutes === 'number' ? { maxTimeMs: limits.maxMinutes * 60_000 } : {}),
+          scope: { subdomains: limits.subdomains, include: limits.include ?? [], exclude: limits.exclude ?? [] },
           signal, onProgress: show, progressEveryMs: 500, ...(renderer ? { renderer } : {}),
         }).finally(() => renderer?.close());
         const c = sum.counts;

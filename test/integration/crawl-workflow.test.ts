@@ -274,6 +274,28 @@ describe('crawl workflow', () => {
     }
   });
 
+  test('a run whose limits were saved before the newer fields existed still crawls, with their defaults', async () => {
+    // /a is 6 MB: the default cap (5 MB) must cut it.
+    const site = await startSite({ '/robots.txt': ROBOTS, '/': page('Home', ['/a']), '/a': page('A', [], 'x '.repeat(3_000_000)) });
+    try {
+      await through('crawl-old', site);
+      const st = (await t.engine.store.runs.get('crawl-old'))!;
+      const out = st.steps.limits!.output as Record<string, unknown>;
+      for (const k of ['maxMinutes', 'maxKbPerPage', 'followNofollow', 'renderJs', 'include', 'exclude']) delete out[k];
+      await t.engine.store.runs.update(st);
+      const crawled = output<CrawlOut>(await (await t.engine.submit('crawl-old', 'crawl', { startOver: false })).completion, 'crawl');
+      assert.deepEqual([crawled.status, crawled.pages], ['done', 2]);
+      const store = new CrawlStore(path.join(t.engine.store.artifacts.dirFor('crawl-old'), 'crawl.db'));
+      try {
+        assert.deepEqual([...store.pages()].map((p) => [new URL(p.url).pathname, p.truncated, p.bytes]), [['/', false, 134], ['/a', true, 5 * 1024 * 1024]], 'cut at the 5 MB default');
+      } finally {
+        store.close();
+      }
+    } finally {
+      await site.close();
+    }
+  });
+
   test('the crawl file is resumed under new limits, and started afresh when the site or scope changed', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'crawl-file-'));
     try {
