@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CrawlStore } from './crawl/crawl-store.ts';
+import { csvCell } from './csv-cell.ts';
 import type { CrawlSummary } from './crawl/crawler.ts';
 import type { ExtractionRule } from './crawl/extraction-rules.ts';
 import { reextract, type ReextractProgress, type ReextractSummary } from './crawl/reextract.ts';
@@ -134,18 +135,10 @@ export function findingsOf(path: string): Findings {
   }
 }
 
-/**
- * A table as CSV (RFC 4180). Cells that a spreadsheet would run as a formula (=, +, -, @ first)
- * get a leading apostrophe: page titles come from the crawled site, not from us.
- */
+/** A table as CSV (see csvCell: formulas defused, numbers kept). */
 export function tableCsv(t: FindingTable): string {
-  const cell = (v: unknown): string => {
-    let s = v === null || v === undefined ? '' : String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const lines = [t.columns.map(cell).join(',')];
-  for (const r of t.rows) lines.push(t.columns.map((c) => cell(r[c])).join(','));
+  const lines = [t.columns.map(csvCell).join(',')];
+  for (const r of t.rows) lines.push(t.columns.map((c) => csvCell(r[c])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 

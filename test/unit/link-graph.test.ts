@@ -9,7 +9,8 @@ import { analyseGraph } from '../../src/seo/graph/analyse-graph.ts';
 import { graphFile, readGraphFile } from '../../src/seo/graph/browser-file.ts';
 import { buildLinkGraph } from '../../src/seo/graph/build-graph.ts';
 import { findCommunities } from '../../src/seo/graph/communities.ts';
-import { chunksToBuffer, csvCell, edgesCsvChunks, gexfChunks, nodesCsvChunks } from '../../src/seo/graph/exports.ts';
+import { chunksToBuffer, edgesCsvChunks, gexfChunks, nodesCsvChunks } from '../../src/seo/graph/exports.ts';
+import { csvCell } from '../../src/seo/csv-cell.ts';
 import { adjacency, sectionOf, type LinkGraph } from '../../src/seo/graph/link-graph.ts';
 import { pageRank, topK, weakComponents } from '../../src/seo/graph/metrics.ts';
 import { syntheticGraph } from '../../src/seo/graph/synthetic-graph.ts';
@@ -232,6 +233,8 @@ describe('exports', async () => {
     assert.equal(csvCell('two\nlines'), '"two\nlines"');
     assert.equal(csvCell('=1+1'), "'=1+1");
     assert.equal(csvCell(-3), '-3');
+    assert.equal(csvCell(null), '');
+    assert.equal(csvCell('-3 items'), "'-3 items");
     const nodes = chunksToBuffer(nodesCsvChunks(a)).toString('utf8');
     assert.ok(nodes.startsWith('id,url,title,status,depth,section,pagerank,inDegree,outDegree,community,component\r\n'));
     assert.ok(nodes.includes(`6,"${H}/q?a=1&b=""2"",x",`));

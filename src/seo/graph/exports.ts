@@ -1,4 +1,5 @@
 import type { GraphAnalysis } from './analyse-graph.ts';
+import { csvCell } from '../csv-cell.ts';
 
 /*
  * GEXF and CSV as generators of text chunks: a 1M-edge export is never one string. A caller
@@ -97,16 +98,6 @@ export function nodeSizes(rank: Float64Array): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.min(20, 1 + 2.5 * Math.sqrt(Math.max(0, rank[i]! * n - 0.15)));
   return out;
-}
-
-/**
- * A CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a leading =, +, -, @
- * gets an apostrophe, so a spreadsheet does not run a crawled title as a formula.
- */
-export function csvCell(v: string | number): string {
-  if (typeof v === 'number') return String(v);
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function* nodesCsvChunks(a: GraphAnalysis): Generator<string> {
